@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Quick start 1: install what is needed and synthesize everything into dist/. Needs no cloud and no credentials.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+pnpm -s synth

@@ -1,0 +1,9 @@
+import { relative } from 'node:path';
+import { loadConfig } from '@stratus/config';
+import { synthTerraform } from '../packages/infra/src/synth.ts';
+import { synthKubernetes } from '../packages/k8s/src/synth.ts';
+
+const config = loadConfig();
+const written = [...synthTerraform(config, 'dist/terraform'), ...synthKubernetes(config, 'dist/k8s')];
+for (const file of written) console.log(`wrote ${relative(process.cwd(), file)}`);
+console.log(`synthesized release ${config.version} into dist/ (${written.length} files)`);

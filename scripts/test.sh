@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start 2: the whole suite. Installs, prepares the service rig, then lint, typecheck, dist freshness, unit and integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+trap 'bash scripts/rig/down.sh' EXIT
+bash scripts/rig/prepare.sh
+pnpm -s lint
+pnpm -s typecheck
+bash scripts/check-dist.sh
+pnpm -s exec vitest run
