@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { rig } from '../support/rig.ts';
+
+const workflows = ['.github/workflows/ci.yml', '.github/workflows/release.yml'];
+
+interface Workflow {
+  readonly on: Record<string, unknown>;
+  readonly permissions?: Record<string, string>;
+  readonly jobs: Record<string, { permissions?: Record<string, string>; strategy?: { matrix?: { app?: string[] } } }>;
+}
+
+const load = (file: string) => parse(readFileSync(file, 'utf8')) as Workflow;
+const appsWithDockerfile = readdirSync('apps')
+  .filter((app) => existsSync(`apps/${app}/Dockerfile`))
+  .sort();
+
+describe('GitHub workflows', () => {
+  it('pass actionlint (with shellcheck on every run script)', () => {
+    const { ACTIONLINT } = rig('actionlint');
+    expect(ACTIONLINT).toBeTruthy();
+    const out = execFileSync(ACTIONLINT as string, ['-color=false', ...workflows], { encoding: 'utf8' });
+    expect(out).toBe('');
+  });
+
+  it('build exactly the apps that have a Dockerfile', () => {
+    expect(appsWithDockerfile.length).toBeGreaterThan(0);
+    expect([...(load('.github/workflows/release.yml').jobs.images?.strategy?.matrix?.app ?? [])].sort()).toEqual(appsWithDockerfile);
+    expect([...(load('.github/workflows/ci.yml').jobs.images?.strategy?.matrix?.app ?? [])].sort()).toEqual(appsWithDockerfile);
+  });
+
+  it('release on semver tags with minimal permissions', () => {
+    const release = load('.github/workflows/release.yml');
+    expect(release.on).toEqual({ push: { tags: ['v*.*.*'] } });
+    expect(release.permissions).toEqual({ contents: 'read' });
+    expect(release.jobs.images?.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(release.jobs.manifests?.permissions).toEqual({ contents: 'write' });
+    expect(load('.github/workflows/ci.yml').permissions).toEqual({ contents: 'read' });
+  });
+});
