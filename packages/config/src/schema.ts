@@ -53,6 +53,8 @@ export const stratusConfigSchema = z
         prometheus: z.string().default('v3.7.3'),
         grafana: z.string().default('12.3.0'),
         nginx: z.string().default('1.29-alpine'),
+        kubeStateMetrics: z.string().default('v2.17.0'),
+        nodeExporter: z.string().default('v1.12.1'),
       })
       .prefault({}),
     images: z
@@ -75,23 +77,50 @@ export const stratusConfigSchema = z
         image: z.string().min(1).default('Ubuntu 24.04'),
         webFlavor: flavor.default('cb1.medium'),
         nodeFlavor: flavor.default('mb1.large'),
+        /** vCPUs and RAM of the flavors the capacity checks use (mb1.large is assumed to be 4 vCPU / 8 GiB). */
+        flavorSizes: z
+          .record(flavor, z.object({ vcpus: positive, ramMiB: positive }))
+          .default({ 'mb1.large': { vcpus: 4, ramMiB: 8192 } }),
         keyPair: z.string().default(''),
         adminCidr: cidr.default('127.0.0.1/32'),
         /** External network for floating IPs; empty means no floating IP. */
         floatingIpPool: z.string().default(''),
         dataVolumeGb: positive.default(10),
+        /** The prefix of every OpenStack resource name (servers, volumes, security groups). */
+        namePrefix: dnsLabel.default('stratus'),
+        /** The OpenStack region; empty means the cloud's default (or OS_REGION_NAME). */
+        region: z.string().default(''),
+        /** Where Terraform keeps its state: a local file next to each stack, or an S3 API (such as Swift's s3api or Ceph RGW). */
+        state: z
+          .object({
+            backend: z.enum(['local', 's3']).default('local'),
+            bucket: z.string().default(''),
+            endpoint: z.string().default(''),
+            region: z.string().default('us-east-1'),
+          })
+          .prefault({}),
       })
       .prefault({}),
     cluster: z
       .object({
         agents: positive.max(20).default(2),
         autoDeployManifests: z.boolean().default(false),
+        /** Size of the k3s server's state volume (/var/lib/rancher/k3s), kept across server replacements. */
+        serverVolumeGb: positive.default(20),
+        /** The cluster DNS domain (k3s: cluster.local). */
+        domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS domain such as cluster.local').default('cluster.local'),
+        /** What k3s and its system pods (CoreDNS, Traefik, metrics-server, local-path) keep of each node. */
+        systemReserved: z.object({ cpu: quantity, memory: quantity }).default({ cpu: '750m', memory: '1536Mi' }),
       })
       .prefault({}),
     todo: z
       .object({
         namespace: dnsLabel.default('todo'),
         ingressClass: dnsLabel.default('traefik'),
+        /** Where the ingress controller's pods run and their `app.kubernetes.io/name`, for the NetworkPolicies. */
+        ingressController: z
+          .object({ namespace: dnsLabel.default('kube-system'), name: dnsLabel.default('traefik') })
+          .prefault({}),
         host: z.string().default(''),
         backend: z
           .object({
@@ -135,6 +164,11 @@ export const stratusConfigSchema = z
             port: port.default(9092),
             controllerPort: port.default(9093),
             minInsyncReplicas: positive.default(2),
+            /** The KRaft cluster id: 16 bytes, base64url without padding (`kafka-storage.sh random-uuid`). */
+            clusterId: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]{22}$/, 'must be a Kafka cluster id: 22 base64url characters')
+              .default('c3RyYXR1cy1rYWZrYS0wMQ'),
             storage: quantity.default('10Gi'),
             resources: resources.default({ cpu: '500m', memory: '1Gi', cpuLimit: '2', memoryLimit: '2Gi' }),
           })
@@ -178,6 +212,18 @@ export const stratusConfigSchema = z
           .default('15d'),
         storage: quantity.default('10Gi'),
         grafanaSecret: dnsLabel.default('grafana-admin'),
+        prometheus: resources.default({ cpu: '200m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+        grafana: resources.default({ cpu: '100m', memory: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
+        kubeStateMetrics: resources.default({ cpu: '50m', memory: '64Mi', cpuLimit: '200m', memoryLimit: '128Mi' }),
+        nodeExporter: resources.default({ cpu: '20m', memory: '32Mi', cpuLimit: '100m', memoryLimit: '64Mi' }),
+        /** Alert thresholds: 5xx share of API requests, summed consumer lag, container restarts per hour. */
+        alerts: z
+          .object({
+            apiErrorRatio: z.number().positive().max(1).default(0.05),
+            consumerLag: positive.default(1000),
+            restartsPerHour: positive.default(3),
+          })
+          .prefault({}),
       })
       .prefault({}),
   })
@@ -194,6 +240,9 @@ export const stratusConfigSchema = z
         ['stream', 'processor', 'replicas'],
         `must be at most the partitions of ${c.stream.topics.events.name} (${c.stream.topics.events.partitions}); more instances would sit idle`,
       );
+    }
+    if (c.openstack.state.backend === 's3' && c.openstack.state.bucket === '') {
+      issue(['openstack', 'state', 'bucket'], 'must name a bucket when openstack.state.backend is "s3"');
     }
     if (c.stream.kafka.minInsyncReplicas > c.stream.kafka.brokers) {
       issue(['stream', 'kafka', 'minInsyncReplicas'], `must be at most stream.kafka.brokers (${c.stream.kafka.brokers})`);

@@ -1,0 +1,54 @@
+import { mkdir } from 'node:fs/promises';
+import type { PGlite } from '@electric-sql/pglite';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export class EmbeddedDatabaseUnavailableError extends Error {
+  override readonly name = 'EmbeddedDatabaseUnavailableError';
+  constructor(cause: unknown) {
+    super('the embedded PostgreSQL (PGlite) is not part of this build; set DATABASE_URL or PGHOST', { cause });
+  }
+}
+
+async function loadPglite() {
+  try {
+    return await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
+  } catch (e) {
+    throw new EmbeddedDatabaseUnavailableError(e);
+  }
+}
+
+/**
+ * PostgreSQL in the process (PGlite) with its files in a local directory, served on a loopback port so that the
+ * backend reaches it through the same `pg` code as a real server. It serves one connection at a time. PGlite is
+ * imported on demand, so builds without it (the container image) still load this module.
+ */
+export class EmbeddedPostgres {
+  static async start(dataDir: string): Promise<EmbeddedPostgres> {
+    const [{ PGlite }, { PGLiteSocketServer }] = await loadPglite();
+    await mkdir(dataDir, { recursive: true });
+    const db = await PGlite.create(dataDir);
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+    try {
+      await server.start();
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+    return new EmbeddedPostgres(db, server);
+  }
+
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  readonly connectionString: string;
+
+  private constructor(
+    private readonly db: PGlite,
+    private readonly server: PGLiteSocketServer,
+  ) {
+    this.connectionString = `postgres://postgres@${server.getServerConn()}/postgres`;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+    await this.db.close();
+  }
+}

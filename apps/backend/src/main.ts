@@ -1,0 +1,45 @@
+import pino from 'pino';
+import { BackendConfigError, loadBackendConfig } from './config.ts';
+import { BackendServer } from './server.ts';
+
+function loadConfigOrExit() {
+  try {
+    return loadBackendConfig();
+  } catch (e) {
+    if (!(e instanceof BackendConfigError) && !(e instanceof Error && e.name === 'ConfigError')) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exit(2);
+  }
+}
+
+const config = loadConfigOrExit();
+const logger = pino({ level: config.logLevel, base: { service: 'backend' } });
+const server = new BackendServer(config, logger);
+
+async function shutdown(signal: string): Promise<void> {
+  logger.info({ signal }, 'shutting down');
+  setTimeout(() => {
+    logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took too long; exiting');
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 500).unref();
+  await server.stop();
+  process.exit(0);
+}
+
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.on('uncaughtException', (err) => {
+  logger.fatal({ err }, 'uncaught exception');
+  process.exit(1);
+});
+process.on('unhandledRejection', (err) => {
+  logger.fatal({ err }, 'unhandled rejection');
+  process.exit(1);
+});
+
+try {
+  await server.start();
+} catch (e) {
+  logger.fatal({ err: e }, 'start-up failed');
+  process.exit(1);
+}

@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The processor's Prometheus metrics and the HTTP server that exposes them on `/metrics`. */
+export class ProcessorMetrics {
+  readonly registry = new Registry();
+  readonly eventsIn = new Counter({
+    name: 'processor_events_in_total',
+    help: 'Input messages processed and committed, valid or not.',
+    registers: [this.registry],
+  });
+  readonly windowsOut = new Counter({
+    name: 'processor_windows_out_total',
+    help: 'Window results committed to the results topic.',
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'processor_dead_letters_total',
+    help: 'Invalid input messages committed to the dead-letter topic.',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'processor_consumer_lag',
+    help: 'Messages between the committed position and the high watermark.',
+    labelNames: ['partition'],
+    registers: [this.registry],
+  });
+  readonly processingLatency = new Histogram({
+    name: 'processor_processing_latency_seconds',
+    help: 'From the append time of the last message of a batch to the commit of its transaction.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private server: Server | undefined;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Serves `/metrics` and `/healthz`; port 0 picks a free one. Returns the port. */
+  async listen(port: number, healthy: () => boolean): Promise<number> {
+    const server = createServer((req, res) => {
+      if (req.url === '/metrics') {
+        this.registry.metrics().then(
+          (body) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(body),
+          (e: Error) => res.writeHead(500).end(e.message),
+        );
+      } else if (req.url === '/healthz') {
+        res.writeHead(healthy() ? 200 : 503).end();
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(port, resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,181 @@
+/** One accepted sensor reading. */
+export interface SensorEvent {
+  readonly id: number;
+  readonly sensor: string;
+  readonly value: number;
+  readonly ts: number;
+}
+
+/** An exact decimal: `units / 10^scale`. */
+export interface Decimal {
+  readonly units: bigint;
+  readonly scale: number;
+}
+
+/** The open count window of one sensor, plus the sequence that fixes window boundaries on replay. */
+export interface WindowState {
+  readonly sensor: string;
+  /** Events accepted for this sensor so far, across all windows. */
+  readonly accepted: number;
+  /** Sequence number of the open window, from 1. */
+  readonly window: number;
+  readonly count: number;
+  /** Exact decimal sum of the open window's values. */
+  readonly sum: string;
+  readonly firstId: number | null;
+  readonly lastId: number | null;
+  readonly fromTs: number | null;
+  readonly toTs: number | null;
+}
+
+/** A full window, as published to `results`. */
+export interface WindowResult {
+  readonly sensor: string;
+  readonly avg: number;
+  readonly count: number;
+  readonly window: number;
+  readonly firstId: number;
+  readonly lastId: number;
+  readonly fromTs: number;
+  readonly toTs: number;
+  readonly emittedAt: number;
+}
+
+export class WindowStateError extends Error {
+  override readonly name = 'WindowStateError';
+  readonly retriable = false;
+}
+
+const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/i;
+
+/** The exact decimal that JavaScript prints for `n` (its shortest round-trip form). */
+export function toDecimal(n: number): Decimal {
+  if (!Number.isFinite(n)) throw new WindowStateError(`a window value must be finite, got ${n}`);
+  return parseDecimal(String(n));
+}
+
+export function parseDecimal(text: string): Decimal {
+  const m = DECIMAL.exec(text);
+  if (!m) throw new WindowStateError(`'${text}' is not a decimal number`);
+  const [, sign, int = '0', frac = '', exp = '0'] = m;
+  let digits = int + frac;
+  let scale = frac.length - Number(exp);
+  if (scale < 0) {
+    digits += '0'.repeat(-scale);
+    scale = 0;
+  }
+  const units = BigInt(digits);
+  return { units: sign ? -units : units, scale };
+}
+
+function rescale(d: Decimal, scale: number): bigint {
+  return d.units * 10n ** BigInt(scale - d.scale);
+}
+
+export function addDecimal(a: Decimal, b: Decimal): Decimal {
+  const scale = Math.max(a.scale, b.scale);
+  return { units: rescale(a, scale) + rescale(b, scale), scale };
+}
+
+export function formatDecimal(d: Decimal): string {
+  const negative = d.units < 0n;
+  const digits = (negative ? -d.units : d.units).toString().padStart(d.scale + 1, '0');
+  const int = digits.slice(0, digits.length - d.scale);
+  const frac = digits.slice(digits.length - d.scale).replace(/0+$/, '');
+  return `${negative ? '-' : ''}${int}${frac ? `.${frac}` : ''}`;
+}
+
+/** `numerator / denominator` rounded to an integer, ties to even (Python's `round`). */
+export function divideHalfEven(numerator: bigint, denominator: bigint): bigint {
+  if (denominator <= 0n) throw new WindowStateError('the divisor must be positive');
+  const negative = numerator < 0n;
+  const n = negative ? -numerator : numerator;
+  let q = n / denominator;
+  const twice = (n % denominator) * 2n;
+  if (twice > denominator || (twice === denominator && q % 2n === 1n)) q += 1n;
+  return negative ? -q : q;
+}
+
+/** The mean of a window, rounded to 2 decimals with ties to even, computed exactly. */
+export function average(sum: Decimal, count: number): number {
+  const cents = divideHalfEven(sum.units * 100n, BigInt(count) * 10n ** BigInt(sum.scale));
+  return Number(cents) / 100;
+}
+
+export function emptyWindow(sensor: string, accepted = 0, window = 1): WindowState {
+  return { sensor, accepted, window, count: 0, sum: '0', firstId: null, lastId: null, fromTs: null, toTs: null };
+}
+
+export interface Applied {
+  readonly state: WindowState;
+  /** Set when this event filled the window. */
+  readonly result?: WindowResult;
+}
+
+/** Adds one event to a sensor's window; the window that becomes full is emitted and a new one opened. */
+export function applyEvent(previous: WindowState | undefined, event: SensorEvent, size: number, now: number): Applied {
+  if (!Number.isInteger(size) || size < 1) throw new WindowStateError(`'size' must be an integer of at least 1, got ${size}`);
+  const prev = previous ?? emptyWindow(event.sensor);
+  if (prev.sensor !== event.sensor) {
+    throw new WindowStateError(`an event of sensor '${event.sensor}' cannot go into the window of '${prev.sensor}'`);
+  }
+  const sum = addDecimal(parseDecimal(prev.sum), toDecimal(event.value));
+  const state: WindowState = {
+    sensor: prev.sensor,
+    accepted: prev.accepted + 1,
+    window: prev.window,
+    count: prev.count + 1,
+    sum: formatDecimal(sum),
+    firstId: prev.firstId ?? event.id,
+    lastId: event.id,
+    fromTs: prev.fromTs === null ? event.ts : Math.min(prev.fromTs, event.ts),
+    toTs: prev.toTs === null ? event.ts : Math.max(prev.toTs, event.ts),
+  };
+  if (state.count < size) return { state };
+  const result: WindowResult = {
+    sensor: state.sensor,
+    avg: average(sum, state.count),
+    count: state.count,
+    window: state.window,
+    firstId: state.firstId ?? event.id,
+    lastId: event.id,
+    fromTs: state.fromTs ?? event.ts,
+    toTs: state.toTs ?? event.ts,
+    emittedAt: now,
+  };
+  return { state: emptyWindow(state.sensor, state.accepted, state.window + 1), result };
+}
+
+const STATE_KEYS = ['sensor', 'accepted', 'window', 'count', 'sum', 'firstId', 'lastId', 'fromTs', 'toTs'] as const;
+
+export function serializeState(state: WindowState): string {
+  return JSON.stringify(Object.fromEntries(STATE_KEYS.map((k) => [k, state[k]])));
+}
+
+const nullableInt = (v: unknown) => v === null || Number.isSafeInteger(v);
+
+export function deserializeState(text: string): WindowState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new WindowStateError('a stored window state is not JSON');
+  }
+  const r = raw as Record<string, unknown>;
+  const valid =
+    typeof raw === 'object' &&
+    raw !== null &&
+    typeof r.sensor === 'string' &&
+    Number.isSafeInteger(r.accepted) &&
+    Number.isSafeInteger(r.window) &&
+    Number.isSafeInteger(r.count) &&
+    typeof r.sum === 'string' &&
+    DECIMAL.test(r.sum) &&
+    [r.firstId, r.lastId, r.fromTs, r.toTs].every(nullableInt);
+  if (!valid) throw new WindowStateError(`a stored window state has the wrong shape: ${text.slice(0, 200)}`);
+  return r as unknown as WindowState;
+}
+
+export function serializeResult(result: WindowResult): string {
+  return JSON.stringify(result);
+}

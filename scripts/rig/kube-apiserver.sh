@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# A Kubernetes API server on loopback: Debian's etcd plus kube-apiserver and kubectl built from the Kubernetes Go module
+# at the config's `versions.kubernetes`. No controllers, no kubelet: enough to admit, store and read back objects.
+# Verbs: install | start | stop | status | kubectl ARGS...
+source "$(dirname "$0")/lib.sh"
+
+config_value() {
+  (cd "$RIG_ROOT" && node --import tsx/esm -e \
+    "import('@stratus/config').then((m) => console.log(m.loadConfig().$1))" 2>/dev/null) ||
+    die "cannot read $1 from @stratus/config (run pnpm install first)"
+}
+
+K8S_VERSION=${K8S_VERSION:-$(config_value versions.kubernetes)}
+STAGING_VERSION=v0.${K8S_VERSION#*.}
+BIN=$RIG_CACHE/kubernetes/v$K8S_VERSION/bin
+STATE=$RIG_STATE/kube-apiserver
+ENV_FILE=$STATE/env
+
+# The staging modules that k8s.io/kubernetes replaces with ./staging paths, which a module zip does not contain.
+staging_modules() {
+  local dir
+  dir=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  sed -n 's#^\t\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$dir/go.mod"
+}
+
+build() {
+  local src=$RIG_CACHE/kubernetes/v$K8S_VERSION/src
+  rm -rf "$src"
+  mkdir -p "$src/kube-apiserver" "$src/kubectl" "$BIN"
+  {
+    printf 'module stratus.local/kubernetes-rig\n\ngo 1.26.0\n\ngodebug default=go1.26\n\nrequire k8s.io/kubernetes v%s\n\nreplace (\n' "$K8S_VERSION"
+    for m in $(staging_modules); do printf '\t%s => %s %s\n' "$m" "$m" "$STAGING_VERSION"; done
+    printf ')\n'
+  } >"$src/go.mod"
+  cat >"$src/kube-apiserver/main.go" <<'GO'
+package main
+
+import (
+	"os"
+	_ "time/tzdata"
+
+	"k8s.io/component-base/cli"
+	_ "k8s.io/component-base/logs/json/register"
+	_ "k8s.io/component-base/metrics/prometheus/clientgo"
+	_ "k8s.io/component-base/metrics/prometheus/version"
+	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+)
+
+func main() {
+	os.Exit(cli.Run(app.NewAPIServerCommand()))
+}
+GO
+  cat >"$src/kubectl/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	"k8s.io/component-base/logs"
+	"k8s.io/kubectl/pkg/cmd"
+	"k8s.io/kubectl/pkg/cmd/util"
+)
+
+func main() {
+	logs.GlogSetter(cmd.GetLogVerbosity(os.Args)) // nolint:errcheck
+	if err := cli.RunNoErrOutput(cmd.NewDefaultKubectlCommand()); err != nil {
+		util.CheckErr(err)
+	}
+}
+GO
+  log "building kube-apiserver and kubectl v$K8S_VERSION from the Go module (slow on few cores)"
+  local minor=${K8S_VERSION#*.} stamp='-s -w' pkg
+  minor=${minor%%.*}
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    stamp+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
+  (
+    cd "$src"
+    GOFLAGS=-mod=mod go mod tidy >&2
+    CGO_ENABLED=0 go build -trimpath -ldflags="$stamp" -o "$BIN/kube-apiserver.tmp" ./kube-apiserver >&2
+    CGO_ENABLED=0 go build -trimpath -ldflags="$stamp" -o "$BIN/kubectl.tmp" ./kubectl >&2
+  )
+  mv "$BIN/kube-apiserver.tmp" "$BIN/kube-apiserver"
+  mv "$BIN/kubectl.tmp" "$BIN/kubectl"
+}
+
+install() {
+  apt_install etcd-server openssl
+  if [[ -x $BIN/kube-apiserver && -x $BIN/kubectl ]]; then return 0; fi
+  command -v go >/dev/null || die "go is needed to build kube-apiserver"
+  local lock=$RIG_CACHE/kubernetes/v$K8S_VERSION.lock
+  mkdir -p "$(dirname "$lock")"
+  exec 9>"$lock"
+  flock 9
+  [[ -x $BIN/kube-apiserver && -x $BIN/kubectl ]] || build
+}
+
+print_env() { cat "$ENV_FILE"; }
+
+certs() {
+  local pki=$STATE/pki
+  mkdir -p "$pki"
+  (
+    cd "$pki"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=stratus-rig-ca -keyout ca.key -out ca.crt 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj /CN=kube-apiserver -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile server.ext -out server.crt 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj '/CN=stratus-admin/O=system:masters' -keyout admin.key -out admin.csr 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' >admin.ext
+    openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile admin.ext -out admin.crt 2>/dev/null
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.key 2>/dev/null
+    openssl pkey -in sa.key -pubout -out sa.pub 2>/dev/null
+  )
+}
+
+kubeconfig() {
+  local port=$1 pki=$STATE/pki
+  cat >"$STATE/kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+  - name: rig
+    cluster:
+      server: https://127.0.0.1:$port
+      certificate-authority: $pki/ca.crt
+users:
+  - name: admin
+    user:
+      client-certificate: $pki/admin.crt
+      client-key: $pki/admin.key
+contexts:
+  - name: rig
+    context: { cluster: rig, user: admin }
+current-context: rig
+YAML
+}
+
+start() {
+  if pid_alive "$STATE/etcd.pid" && pid_alive "$STATE/apiserver.pid" && [[ -f $ENV_FILE ]]; then
+    print_env
+    return 0
+  fi
+  stop >/dev/null 2>&1 || true
+  install
+  rm -rf "$STATE"
+  mkdir -p "$STATE"
+  certs
+  local etcd_port peer_port api_port
+  etcd_port=$(free_port)
+  peer_port=$(free_port)
+  api_port=$(free_port)
+  log "starting etcd on 127.0.0.1:$etcd_port"
+  ETCD_UNSUPPORTED_ARCH='' etcd --name rig --data-dir "$STATE/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+    --initial-cluster "rig=http://127.0.0.1:$peer_port" --log-level warn >"$STATE/etcd.log" 2>&1 &
+  echo $! >"$STATE/etcd.pid"
+  wait_port "$etcd_port" 30 || die "etcd did not start (see $STATE/etcd.log)"
+  log "starting kube-apiserver v$K8S_VERSION on 127.0.0.1:$api_port"
+  local pki=$STATE/pki
+  "$BIN/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+    --tls-cert-file "$pki/server.crt" --tls-private-key-file "$pki/server.key" --client-ca-file "$pki/ca.crt" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+    --service-cluster-ip-range 10.43.0.0/16 --authorization-mode Node,RBAC \
+    --enable-admission-plugins NodeRestriction --allow-privileged=false \
+    >"$STATE/apiserver.log" 2>&1 &
+  echo $! >"$STATE/apiserver.pid"
+  kubeconfig "$api_port"
+  local deadline=$((SECONDS + 120))
+  until "$BIN/kubectl" --kubeconfig "$STATE/kubeconfig" get --raw /readyz >/dev/null 2>&1; do
+    pid_alive "$STATE/apiserver.pid" || die "kube-apiserver exited (see $STATE/apiserver.log)"
+    ((SECONDS < deadline)) || die "kube-apiserver not ready after 120 s (see $STATE/apiserver.log)"
+    sleep 0.5
+  done
+  printf 'KUBECONFIG=%s\nKUBECTL=%s\nKUBE_APISERVER_URL=https://127.0.0.1:%s\nKUBERNETES_VERSION=%s\n' \
+    "$STATE/kubeconfig" "$BIN/kubectl" "$api_port" "$K8S_VERSION" >"$ENV_FILE"
+  print_env
+}
+
+stop() {
+  local name
+  for name in apiserver etcd; do
+    if pid_alive "$STATE/$name.pid"; then
+      kill "$(cat "$STATE/$name.pid")"
+      while pid_alive "$STATE/$name.pid"; do sleep 0.1; done
+    fi
+    rm -f "$STATE/$name.pid"
+  done
+  rm -f "$ENV_FILE"
+}
+
+status() {
+  if pid_alive "$STATE/etcd.pid" && pid_alive "$STATE/apiserver.pid"; then
+    echo running
+    print_env
+  else
+    echo stopped
+    return 1
+  fi
+}
+
+case "${1:-}" in
+  install) install ;;
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  kubectl)
+    shift
+    exec "$BIN/kubectl" --kubeconfig "$STATE/kubeconfig" "$@"
+    ;;
+  *) die "usage: $0 install|start|stop|status|kubectl ARGS..." ;;
+esac
