@@ -19,6 +19,6 @@ case ${1:-} in
     echo "CHROMEDRIVER=$CHROMEDRIVER"
     ;;
   stop) ;;
-  status) [[ -x $CHROMIUM ]] && "$CHROMIUM" --version || echo "not installed" ;;
+  status) [[ -x $CHROMIUM ]] && "$CHROMIUM" --version 2>/dev/null || echo "not installed" ;;
   *) die "usage: $0 install|start|stop|status" ;;
 esac

@@ -4,7 +4,9 @@
 #   stop [single|cluster]     stops one shape, or both; the data is thrown away
 #   kill-broker N [shape]     kill -9 broker N (1-based; shape defaults to cluster)
 #   start-broker N [shape]    starts broker N again on its old ports and data
-#   tool MainClass args...    runs one of Kafka's tools from the same jars (ConsumerPerformance, ...)
+#   tool MainClass args...    runs one of Kafka's tools from the same jars; names are relative to
+#                             org.apache.kafka.tools unless they start with org. or kafka.
+#                             (ConsumerPerformance, consumer.ConsoleConsumer, kafka.tools.StorageTool, ...)
 #   install | status
 source "$(dirname "$0")/lib.sh"
 
@@ -14,7 +16,7 @@ HOME_DIR=$RIG_CACHE/kafka-$KAFKA_VERSION
 LIBS=$HOME_DIR/libs
 FILES=$RIG_ROOT/scripts/rig/kafka
 STATE=$RIG_STATE/kafka
-HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
+read -ra HEAP_OPTS <<<"${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 JVM_OPTS=(-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent
   -XX:CICompilerCount=2 -XX:ActiveProcessorCount=2 -Djava.awt.headless=true)
 
@@ -85,7 +87,7 @@ java_run() { java -cp "$LIBS/*" "${JVM_OPTS[@]}" "$@"; }
 # launch SHAPE N: starts broker N in the background, detached from the caller's terminal and pipes.
 launch() {
   local dir=$STATE/$1 n=$2
-  setsid java -cp "$LIBS/*" $HEAP_OPTS "${JVM_OPTS[@]}" \
+  setsid java -cp "$LIBS/*" "${HEAP_OPTS[@]}" "${JVM_OPTS[@]}" \
     -Dlog4j2.configurationFile="$FILES/log4j2.properties" -Dkafka.logs.dir="$dir" \
     kafka.Kafka "$dir/server-$n.properties" >"$dir/broker-$n.log" 2>&1 </dev/null &
   echo $! >"$dir/broker-$n.pid"
@@ -136,9 +138,11 @@ start() {
     log "formatting the $shape Kafka $KAFKA_VERSION ($count broker(s), cluster id $cid)"
     for ((i = 1; i <= count; i++)); do
       java_run -Dlog4j2.configurationFile="$FILES/tools-log4j2.properties" \
-        kafka.tools.StorageTool format -t "$cid" -c "$dir/server-$i.properties" >&2 &
+        kafka.tools.StorageTool format -t "$cid" -c "$dir/server-$i.properties" >"$dir/format-$i.log" 2>&1 &
     done
-    wait
+    for ((i = 1; i <= count; i++)); do
+      wait -n || { cat "$dir"/format-*.log >&2; die "formatting the $shape Kafka failed"; }
+    done
     touch "$dir/.formatted"
   fi
   for ((i = 1; i <= count; i++)); do pid_alive "$dir/broker-$i.pid" || launch "$shape" "$i"; done
@@ -174,7 +178,9 @@ stop() {
 broker_arg() {
   local n=${1:-} shape=${2:-cluster}
   check_shape "$shape"
-  [[ $n =~ ^[0-9]+$ ]] && ((n >= 1 && n <= $(brokers "$shape"))) || die "broker must be 1..$(brokers "$shape"), not '$n'"
+  if ! [[ $n =~ ^[0-9]+$ ]] || ((n < 1 || n > $(brokers "$shape"))); then
+    die "broker must be 1..$(brokers "$shape"), not '$n'"
+  fi
   [[ -f $STATE/$shape/.formatted ]] || die "the $shape Kafka is not running; start it first"
 }
 
@@ -197,7 +203,7 @@ tool() {
   local main=${1:-}
   [[ -n $main ]] || die "usage: $0 tool MainClass args..."
   shift
-  [[ $main == *.* ]] || main=org.apache.kafka.tools.$main
+  [[ $main == org.* || $main == kafka.* ]] || main=org.apache.kafka.tools.$main
   install
   java_run -Xmx512m -Dlog4j2.configurationFile="$FILES/tools-log4j2.properties" "$main" "$@"
 }

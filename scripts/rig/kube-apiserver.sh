@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A Kubernetes API server on loopback: Debian's etcd plus kube-apiserver and kubectl built from the Kubernetes Go module
 # at the config's `versions.kubernetes`. No controllers, no kubelet: enough to admit, store and read back objects.
-# Verbs: install | start | stop | status | kubectl ARGS...
+# Verbs: install | start | stop | status | openapi (prints OPENAPI_SPEC=the release's swagger.json) | kubectl ARGS...
 source "$(dirname "$0")/lib.sh"
 
 config_value() {
@@ -16,11 +16,14 @@ BIN=$RIG_CACHE/kubernetes/v$K8S_VERSION/bin
 STATE=$RIG_STATE/kube-apiserver
 ENV_FILE=$STATE/env
 
+# The k8s.io/kubernetes module in the Go module cache (downloaded once): its go.mod and its OpenAPI spec.
+kubernetes_module_dir() {
+  go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])'
+}
+
 # The staging modules that k8s.io/kubernetes replaces with ./staging paths, which a module zip does not contain.
 staging_modules() {
-  local dir
-  dir=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  sed -n 's#^\t\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$dir/go.mod"
+  sed -n 's#^\t\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$(kubernetes_module_dir)/go.mod"
 }
 
 build() {
@@ -208,9 +211,12 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  openapi)
+    printf 'OPENAPI_SPEC=%s/api/openapi-spec/swagger.json\n' "$(kubernetes_module_dir)"
+    ;;
   kubectl)
     shift
     exec "$BIN/kubectl" --kubeconfig "$STATE/kubeconfig" "$@"
     ;;
-  *) die "usage: $0 install|start|stop|status|kubectl ARGS..." ;;
+  *) die "usage: $0 install|start|stop|status|openapi|kubectl ARGS..." ;;
 esac

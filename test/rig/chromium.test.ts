@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +60,7 @@ describe('Chromium rig', () => {
   it('is the Debian build from the rig, headless, with background networking off', async () => {
     const page = await browser.context.newPage();
     await page.goto('chrome://version');
-    const text = await page.locator('body').innerText();
+    const text = await page.locator('body').textContent();
     expect(text).toContain('/usr/lib/chromium/chromium');
     expect(text).toContain('--headless');
     expect(text).toContain('--disable-background-networking');

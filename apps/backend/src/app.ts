@@ -67,7 +67,8 @@ export function createApp(props: AppProps): Express {
   });
 
   app.use((req, _res, next) => {
-    if (!lifecycle.ready() && req.path.startsWith('/api/')) next(new ServiceUnavailableError('the backend is starting; retry later'));
+    if (!lifecycle.ready() && req.path.startsWith('/api/'))
+      next(new ServiceUnavailableError('the backend is starting; retry later'));
     else next();
   });
   app.use(todoRouter(props.todos, props.publicUrl));

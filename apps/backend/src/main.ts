@@ -13,16 +13,19 @@ function loadConfigOrExit() {
 }
 
 const config = loadConfigOrExit();
-const logger = pino({ level: config.logLevel, base: { service: 'backend' } });
+const destination = pino.destination({ dest: 1, sync: false });
+const logger = pino({ level: config.logLevel, base: { service: 'backend' } }, destination);
 const server = new BackendServer(config, logger);
 
 async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'shutting down');
   setTimeout(() => {
     logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took too long; exiting');
+    destination.flushSync();
     process.exit(1);
   }, config.shutdownTimeoutMs + 500).unref();
   await server.stop();
+  destination.flushSync();
   process.exit(0);
 }
 
@@ -30,10 +33,12 @@ process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
 process.on('uncaughtException', (err) => {
   logger.fatal({ err }, 'uncaught exception');
+  destination.flushSync();
   process.exit(1);
 });
 process.on('unhandledRejection', (err) => {
   logger.fatal({ err }, 'unhandled rejection');
+  destination.flushSync();
   process.exit(1);
 });
 
@@ -41,5 +46,6 @@ try {
   await server.start();
 } catch (e) {
   logger.fatal({ err: e }, 'start-up failed');
+  destination.flushSync();
   process.exit(1);
 }

@@ -130,7 +130,9 @@ describe('TodoStore', () => {
 
     await store.add('lost');
     expect(titles()).toEqual(['keep']);
-    expect(store.getState().error).toBe('Could not add “lost”: the server answered 500: database unavailable. It was taken out of the list.');
+    expect(store.getState().error).toBe(
+      'Could not add “lost”: the server answered 500: database unavailable. It was taken out of the list.',
+    );
 
     await store.toggle('1', true);
     expect(titles()).toEqual(['keep']);

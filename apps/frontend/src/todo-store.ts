@@ -1,6 +1,14 @@
 import type { TodoApi } from './api.ts';
 import type { Todo, TodoChanges } from './state/todo.ts';
-import { initialState, nextOrder, previousOf, removedOf, type TodosAction, type TodosState, todosReducer } from './state/todos.ts';
+import {
+  initialState,
+  nextOrder,
+  previousOf,
+  removedOf,
+  type TodosAction,
+  type TodosState,
+  todosReducer,
+} from './state/todos.ts';
 
 /**
  * The todo list in the browser: every command changes the list at once (optimistically), then asks the API,
@@ -84,7 +92,10 @@ export class TodoStore {
   }
 
   async clearCompleted(): Promise<void> {
-    await this.removeAll(new Set(this.state.todos.filter((t) => t.completed).map((t) => t.id)), 'Could not clear the completed todos');
+    await this.removeAll(
+      new Set(this.state.todos.filter((t) => t.completed).map((t) => t.id)),
+      'Could not clear the completed todos',
+    );
   }
 
   dismissError(): void {

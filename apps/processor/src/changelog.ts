@@ -32,7 +32,8 @@ interface MutableSnapshot {
 
 function applyRecord(snapshot: MutableSnapshot, key: string, value: Buffer | null): void {
   if (key === POSITION_KEY) {
-    snapshot.nextOffset = value === null ? null : String((JSON.parse(value.toString('utf8')) as { nextOffset: string }).nextOffset);
+    snapshot.nextOffset =
+      value === null ? null : String((JSON.parse(value.toString('utf8')) as { nextOffset: string }).nextOffset);
   } else if (value === null) {
     snapshot.states.delete(key);
   } else {
@@ -92,7 +93,9 @@ export async function restoreChangelog(options: RestoreOptions): Promise<Map<num
       if (pending.size === 0) finish();
     }
   });
-  consumer.on(consumer.events.CRASH, ({ payload }) => fail(new ChangelogRestoreError(`restoring ${topic}: ${payload.error.message}`)));
+  consumer.on(consumer.events.CRASH, ({ payload }) =>
+    fail(new ChangelogRestoreError(`restoring ${topic}: ${payload.error.message}`)),
+  );
   const timer = setTimeout(
     () => fail(new ChangelogRestoreError(`restoring ${topic} partitions ${[...pending].join(',')} took too long`)),
     options.timeoutMs ?? 60_000,

@@ -20,7 +20,9 @@ export class InvalidEventError extends Error {
   }
 }
 
-export type ParsedEvent = { readonly ok: true; readonly event: SensorEvent } | { readonly ok: false; readonly error: InvalidEventError };
+export type ParsedEvent =
+  | { readonly ok: true; readonly event: SensorEvent }
+  | { readonly ok: false; readonly error: InvalidEventError };
 
 const SENSOR = /^[A-Za-z0-9_.-]{1,64}$/;
 const REQUIRED = ['id', 'sensor', 'value', 'ts'] as const;
@@ -39,7 +41,8 @@ export function parseEvent(bytes: Buffer | null): ParsedEvent {
   } catch (e) {
     return fail('invalid-json', (e as Error).message);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('not-an-object', 'the event must be a JSON object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return fail('not-an-object', 'the event must be a JSON object');
   const r = raw as Record<string, unknown>;
   const missing = REQUIRED.filter((k) => r[k] === undefined || r[k] === null);
   if (missing.length > 0) return fail('missing-field', `missing ${missing.join(', ')}`);

@@ -27,9 +27,11 @@ async function run(): Promise<void> {
   const metrics = new ProcessorMetrics();
   const processor = new Processor({ config, metrics, logger });
   const port = await metrics.listen(config.metricsPort, () => processor.healthy);
-  let stopping: Promise<void> | undefined;
+  let stopping = false;
   const shutdown = (signal: string) => {
-    stopping ??= (async () => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
       logger.info({ signal }, 'stopping: finishing the transaction in flight');
       await processor.stop();
       await metrics.close();
@@ -45,7 +47,10 @@ async function run(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   await processor.start();
-  logger.info({ brokers: config.brokers, group: config.groupId, metricsPort: port, windowSize: config.windowSize }, 'processor running');
+  logger.info(
+    { brokers: config.brokers, group: config.groupId, metricsPort: port, windowSize: config.windowSize },
+    'processor running',
+  );
 }
 
 const command = process.argv[2] ?? 'run';

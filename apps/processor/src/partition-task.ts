@@ -115,6 +115,7 @@ export class PartitionTask {
           key: m.key,
           value: m.value,
           headers: {
+            ...m.headers,
             'dlq.reason': parsed.error.reason,
             'dlq.detail': parsed.error.message,
             'dlq.topic': batch.topic,

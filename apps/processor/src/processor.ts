@@ -86,7 +86,10 @@ export class Processor {
     for (const task of this.tasks.values()) void task.close();
     this.tasks.clear();
     for (const p of partitions) {
-      this.tasks.set(p, new PartitionTask({ kafka: this.kafka, config: this.props.config, partition: p, metrics: this.props.metrics }));
+      this.tasks.set(
+        p,
+        new PartitionTask({ kafka: this.kafka, config: this.props.config, partition: p, metrics: this.props.metrics }),
+      );
     }
   }
 
@@ -116,7 +119,10 @@ export class Processor {
       if (snapshot && task.hasProducer) task.restore(snapshot);
     }
     this.props.logger.info(
-      { partitions: pending.map((t) => t.partition), positions: pending.map((t) => snapshots.get(t.partition)?.nextOffset ?? null) },
+      {
+        partitions: pending.map((t) => t.partition),
+        positions: pending.map((t) => snapshots.get(t.partition)?.nextOffset ?? null),
+      },
       'window state restored',
     );
   }

@@ -39,7 +39,9 @@ export function producerConfig(env: NodeJS.ProcessEnv = process.env): ProducerCo
   const sensors = env.SENSORS ? env.SENSORS.split(',').map((s) => s.trim()) : config.stream.producer.sensors;
   const bad = sensors.find((s) => !/^[A-Za-z0-9_.-]{1,64}$/.test(s));
   if (bad !== undefined || sensors.length === 0) {
-    throw new ProducerConfigError(`'SENSORS' must be a comma list of names (letters, digits, ".", "_", "-"), got '${env.SENSORS}'`);
+    throw new ProducerConfigError(
+      `'SENSORS' must be a comma list of names (letters, digits, ".", "_", "-"), got '${env.SENSORS}'`,
+    );
   }
   return {
     brokers,

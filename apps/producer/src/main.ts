@@ -27,7 +27,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => producer.stop());
   process.on('SIGINT', () => producer.stop());
   await producer.connect();
-  logger.info({ brokers: config.brokers, topic: config.topic, rate: config.rate, count: config.count, seed: config.seed, metricsPort: port }, 'producing');
+  logger.info(
+    {
+      brokers: config.brokers,
+      topic: config.topic,
+      rate: config.rate,
+      count: config.count,
+      seed: config.seed,
+      metricsPort: port,
+    },
+    'producing',
+  );
   const sent = await producer.run(config.count);
   await producer.disconnect();
   await metrics.close();

@@ -3,6 +3,7 @@ import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AppDeployment } from './app-deployment.ts';
+import { clusterScoped } from './cluster-scoped.ts';
 import { appLabels } from './labels.ts';
 import { NOBODY_UID } from './prometheus.ts';
 
@@ -42,19 +43,23 @@ export class KubeStateMetrics extends Construct {
     const labels = appLabels({ name, component: 'exporter', partOf: 'monitoring', version });
     const account = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name, labels }, automountToken: true });
     const groups = [...new Set(RESOURCES.map(([group]) => group))];
-    new kplus.k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: `stratus-${name}`, labels },
-      rules: groups.map((group) => ({
-        apiGroups: [group],
-        resources: RESOURCES.filter(([g]) => g === group).map(([, r]) => r),
-        verbs: ['list', 'watch'],
-      })),
-    });
-    new kplus.k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name: `stratus-${name}`, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `stratus-${name}` },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: Chart.of(this).namespace }],
-    });
+    clusterScoped(
+      new kplus.k8s.KubeClusterRole(this, 'ClusterRole', {
+        metadata: { name: `stratus-${name}`, labels },
+        rules: groups.map((group) => ({
+          apiGroups: [group],
+          resources: RESOURCES.filter(([g]) => g === group).map(([, r]) => r),
+          verbs: ['list', 'watch'],
+        })),
+      }),
+    );
+    clusterScoped(
+      new kplus.k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+        metadata: { name: `stratus-${name}`, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `stratus-${name}` },
+        subjects: [{ kind: 'ServiceAccount', name, namespace: Chart.of(this).namespace }],
+      }),
+    );
     const check = { periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5) };
     this.app = new AppDeployment(this, 'App', {
       name,

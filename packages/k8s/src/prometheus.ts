@@ -4,6 +4,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { AppDeployment } from './app-deployment.ts';
+import { clusterScoped } from './cluster-scoped.ts';
 import { appLabels, selectorLabels } from './labels.ts';
 import { Peer } from './network-flow.ts';
 import { httpProbes } from './probes.ts';
@@ -44,23 +45,27 @@ export class Prometheus extends Construct {
       metadata: { name: PROMETHEUS_NAME, labels },
       automountToken: true,
     });
-    new kplus.k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: `stratus-${PROMETHEUS_NAME}`, labels },
-      rules: [
-        {
-          apiGroups: [''],
-          resources: ['nodes', 'nodes/metrics', 'nodes/proxy', 'pods', 'services', 'endpoints'],
-          verbs: ['get', 'list', 'watch'],
-        },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-        { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
-      ],
-    });
-    new kplus.k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name: `stratus-${PROMETHEUS_NAME}`, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `stratus-${PROMETHEUS_NAME}` },
-      subjects: [{ kind: 'ServiceAccount', name: PROMETHEUS_NAME, namespace: Chart.of(this).namespace }],
-    });
+    clusterScoped(
+      new kplus.k8s.KubeClusterRole(this, 'ClusterRole', {
+        metadata: { name: `stratus-${PROMETHEUS_NAME}`, labels },
+        rules: [
+          {
+            apiGroups: [''],
+            resources: ['nodes', 'nodes/metrics', 'nodes/proxy', 'pods', 'services', 'endpoints'],
+            verbs: ['get', 'list', 'watch'],
+          },
+          { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+          { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
+        ],
+      }),
+    );
+    clusterScoped(
+      new kplus.k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+        metadata: { name: `stratus-${PROMETHEUS_NAME}`, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `stratus-${PROMETHEUS_NAME}` },
+        subjects: [{ kind: 'ServiceAccount', name: PROMETHEUS_NAME, namespace: Chart.of(this).namespace }],
+      }),
+    );
     this.files = {
       [PROMETHEUS_FILES.config]: stringify(prometheusConfig(PROMETHEUS_FILES.rules)),
       [PROMETHEUS_FILES.rules]: stringify(alertRules(config)),

@@ -42,7 +42,8 @@ function rigEnv(): Record<string, string> {
 /** `terraform providers schema -json` for the pinned provider, read through the rig's offline mirror. */
 function readSchema(version: string): ProviderSchema {
   const { TERRAFORM, TF_CLI_CONFIG_FILE } = rigEnv();
-  if (!TERRAFORM || !TF_CLI_CONFIG_FILE) throw new Error('scripts/rig/terraform.sh start printed no TERRAFORM or TF_CLI_CONFIG_FILE');
+  if (!TERRAFORM || !TF_CLI_CONFIG_FILE)
+    throw new Error('scripts/rig/terraform.sh start printed no TERRAFORM or TF_CLI_CONFIG_FILE');
   const work = mkdtempSync(join(tmpdir(), 'stratus-schema-'));
   try {
     const config = { terraform: { required_providers: { openstack: { source: SOURCE, version } } } };

@@ -21,11 +21,13 @@ describe('collectionUrl', () => {
 
   it('adds a non-standard X-Forwarded-Port to a forwarded host without a port', () => {
     const base = { host: 'backend:3000', 'x-forwarded-host': 'todo.example.org', 'x-forwarded-proto': 'https' };
-    expect(collectionUrl(undefined, { ...base, 'x-forwarded-port': '8443' }, false)).toBe('https://todo.example.org:8443/api/todos/');
-    expect(collectionUrl(undefined, { ...base, 'x-forwarded-port': '443' }, false)).toBe('https://todo.example.org/api/todos/');
-    expect(collectionUrl(undefined, { ...base, 'x-forwarded-host': 'todo.example.org:9000', 'x-forwarded-port': '8443' }, false)).toBe(
-      'https://todo.example.org:9000/api/todos/',
+    expect(collectionUrl(undefined, { ...base, 'x-forwarded-port': '8443' }, false)).toBe(
+      'https://todo.example.org:8443/api/todos/',
     );
+    expect(collectionUrl(undefined, { ...base, 'x-forwarded-port': '443' }, false)).toBe('https://todo.example.org/api/todos/');
+    expect(
+      collectionUrl(undefined, { ...base, 'x-forwarded-host': 'todo.example.org:9000', 'x-forwarded-port': '8443' }, false),
+    ).toBe('https://todo.example.org:9000/api/todos/');
   });
 
   it('ignores forwarded values that are not a scheme or a host name', () => {

@@ -36,7 +36,10 @@ export function requestContext({ logger, metrics, draining }: RequestContextOpti
       metrics.observeRequest(route, req.method, status, seconds);
       const level = QUIET_ROUTES.has(route) ? 'debug' : 'info';
       if (logger.isLevelEnabled(level)) {
-        logger[level]({ reqId: id, method: req.method, url: req.originalUrl, status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+        logger[level](
+          { reqId: id, method: req.method, url: req.originalUrl, status, ms: Math.round(seconds * 1e4) / 10 },
+          'request',
+        );
       }
     });
     next();

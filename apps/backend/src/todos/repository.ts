@@ -1,24 +1,33 @@
 import type { Pool } from 'pg';
+import { type CachedList, ListCache } from './list-cache.ts';
 import type { NewTodo, TodoPatch } from './validation.ts';
 
-/** The JSON of one todo row, built by PostgreSQL; `$1` is the collection URL that `url` starts with. */
-const TODO_JSON = `json_build_object('id', id, 'title', title, 'completed', completed, 'order', "order", 'url', $1::text || id)`;
+/** One todo as compact JSON text, built by PostgreSQL; `$1` is the collection URL that `url` starts with. */
+const TODO_JSON = `'{"id":' || id || ',"title":' || to_json(title)::text || ',"completed":' || completed || ',"order":' || "order"
+  || ',"url":' || to_json($1::text || id)::text || '}'`;
 
+/**
+ * The list as one JSON text, unless the caller's cached snapshot (`$2`) is still current: then only the snapshot.
+ * PostgreSQL evaluates the CASE branch, and so the aggregate, only when the snapshot has changed.
+ */
 const LIST = {
   name: 'todos.list',
-  text: `SELECT coalesce(json_agg(${TODO_JSON} ORDER BY "order", created_at, id), '[]')::text AS body FROM todos`,
+  text: `SELECT s.snapshot, CASE WHEN s.snapshot = $2 THEN NULL ELSE
+      (SELECT '[' || coalesce(string_agg(${TODO_JSON}, ',' ORDER BY "order", created_at, id), '') || ']' FROM todos)
+    END AS body
+    FROM (SELECT pg_current_snapshot()::text AS snapshot) s`,
 };
 const CREATE = {
   name: 'todos.create',
   text: `INSERT INTO todos (title, completed, "order")
     VALUES ($2, $3, coalesce($4::integer, (SELECT least(coalesce(max("order"), 0)::bigint + 1, 2147483647)::integer FROM todos)))
-    RETURNING id::text, ${TODO_JSON}::text AS body`,
+    RETURNING id::text, ${TODO_JSON} AS body`,
 };
-const GET = { name: 'todos.get', text: `SELECT ${TODO_JSON}::text AS body FROM todos WHERE id = $2` };
+const GET = { name: 'todos.get', text: `SELECT ${TODO_JSON} AS body FROM todos WHERE id = $2` };
 const UPDATE = {
   name: 'todos.update',
   text: `UPDATE todos SET title = coalesce($3, title), completed = coalesce($4, completed), "order" = coalesce($5, "order")
-    WHERE id = $2 RETURNING ${TODO_JSON}::text AS body`,
+    WHERE id = $2 RETURNING ${TODO_JSON} AS body`,
 };
 const DELETE = { name: 'todos.delete', text: 'DELETE FROM todos WHERE id = $1' };
 const DELETE_ALL = { name: 'todos.deleteAll', text: 'DELETE FROM todos' };
@@ -26,21 +35,34 @@ const DELETE_ALL = { name: 'todos.deleteAll', text: 'DELETE FROM todos' };
 type Body = { body: string };
 
 /**
- * Todos in PostgreSQL. Every read answers with the JSON text that PostgreSQL builds, ready to send, and every query
- * is a named prepared statement. Ids are decimal strings as checked by `parseTodoId`.
+ * Todos in PostgreSQL. Reads answer with the JSON text that PostgreSQL builds, ready to send; every query is a named
+ * prepared statement. The list is remembered per collection URL and re-read only when the database has changed.
+ * Ids are decimal strings as checked by `parseTodoId`.
  */
 export class TodoRepository {
-  constructor(private readonly pool: Pool) {}
+  private readonly lists = new ListCache();
+
+  constructor(private readonly pool: Pool) {
+    pool.on('connect', () => this.lists.clear());
+  }
 
   /** The JSON array of all todos, ordered by `order`, then by creation. */
-  async list(collectionUrl: string): Promise<string> {
-    const { rows } = await this.pool.query<Body>({ ...LIST, values: [collectionUrl] });
-    return rows[0]?.body ?? '[]';
+  async list(collectionUrl: string): Promise<CachedList> {
+    const cached = this.lists.get(collectionUrl);
+    const { rows } = await this.pool.query<{ snapshot: string; body: string | null }>({
+      ...LIST,
+      values: [collectionUrl, cached?.snapshot ?? ''],
+    });
+    const row = rows[0];
+    if (!row) throw new Error('the list query gave no row');
+    if (row.body === null && cached) return cached;
+    return this.lists.set(collectionUrl, row.snapshot, row.body ?? '[]');
   }
 
   /** The new todo's id and JSON. */
   async create(collectionUrl: string, todo: NewTodo): Promise<{ id: string; body: string }> {
-    const { rows } = await this.pool.query<{ id: string; body: string }>({ ...CREATE, values: [collectionUrl, todo.title, todo.completed, todo.order ?? null] });
+    const values = [collectionUrl, todo.title, todo.completed, todo.order ?? null];
+    const { rows } = await this.pool.query<{ id: string; body: string }>({ ...CREATE, values });
     const row = rows[0];
     if (!row) throw new Error('INSERT ... RETURNING gave no row');
     return row;

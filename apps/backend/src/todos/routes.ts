@@ -2,7 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { collectionUrl } from '../http/base-url.ts';
 import { MethodNotAllowedError, NotFoundError } from '../http/errors.ts';
-import { etagMatches, etagOf } from '../http/etag.ts';
+import { ifNoneMatch } from '../http/if-none-match.ts';
 import { jsonBody } from '../http/json-body.ts';
 import { sendJson } from '../http/send.ts';
 import type { TodoRepository } from './repository.ts';
@@ -30,11 +30,15 @@ export function todoRouter(todos: TodoRepository, publicUrl: string | undefined)
     .route('/api/todos')
     .get(async (req, res) => {
       const list = await todos.list(base(req));
-      const etag = etagOf(list);
-      res.setHeader('ETag', etag);
+      res.setHeader('ETag', list.etag);
       res.setHeader('Cache-Control', 'no-cache');
-      if (etagMatches(req.headers['if-none-match'], etag)) sendJson(res, 304, undefined);
-      else sendJson(res, 200, list);
+      if (ifNoneMatch(req.headers['if-none-match'], list.etag)) {
+        sendJson(res, 304, undefined);
+        return;
+      }
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Content-Length', list.body.length);
+      res.end(list.body);
     })
     .post(body, async (req, res) => {
       const created = await todos.create(base(req), parseNewTodo(req.body));

@@ -14,7 +14,11 @@ function problems(fn: () => unknown): readonly string[] {
 describe('parseNewTodo', () => {
   it('trims the title and defaults completed to false and order to the end', () => {
     expect(parseNewTodo({ title: '  walk the dog \n' })).toEqual({ title: 'walk the dog', completed: false, order: undefined });
-    expect(parseNewTodo({ title: 'x', completed: true, order: -3, id: 9, url: 'u' })).toEqual({ title: 'x', completed: true, order: -3 });
+    expect(parseNewTodo({ title: 'x', completed: true, order: -3, id: 9, url: 'u' })).toEqual({
+      title: 'x',
+      completed: true,
+      order: -3,
+    });
   });
 
   it('refuses bodies that are not JSON objects', () => {
@@ -33,13 +37,17 @@ describe('parseNewTodo', () => {
   it('counts the 1,000 character limit in code points after trimming', () => {
     expect(parseNewTodo({ title: ` ${'a'.repeat(1000)} ` }).title).toHaveLength(1000);
     expect(parseNewTodo({ title: '😀'.repeat(1000) }).title).toBe('😀'.repeat(1000));
-    expect(problems(() => parseNewTodo({ title: 'a'.repeat(1001) }))).toEqual(['title must be at most 1000 characters after trimming']);
+    expect(problems(() => parseNewTodo({ title: 'a'.repeat(1001) }))).toEqual([
+      'title must be at most 1000 characters after trimming',
+    ]);
     expect(problems(() => parseNewTodo({ title: '😀'.repeat(1001) }))).toHaveLength(1);
   });
 
   it('refuses text PostgreSQL cannot store exactly', () => {
     expect(problems(() => parseNewTodo({ title: 'a\u0000b' }))).toEqual(['title must not contain NUL characters']);
-    expect(problems(() => parseNewTodo({ title: 'a\ud800b' }))).toEqual(['title must be valid Unicode (it has an unpaired surrogate)']);
+    expect(problems(() => parseNewTodo({ title: 'a\ud800b' }))).toEqual([
+      'title must be valid Unicode (it has an unpaired surrogate)',
+    ]);
   });
 
   it('checks completed and order types and names every problem at once', () => {

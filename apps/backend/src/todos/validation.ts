@@ -71,7 +71,8 @@ function fields(body: unknown): Record<string, unknown> {
 export function parseNewTodo(body: unknown): NewTodo {
   const input = fields(body);
   const problems: string[] = [];
-  const t = input.title === undefined ? (problems.push('title is required'), undefined) : title(input.title, problems);
+  if (input.title === undefined) problems.push('title is required');
+  const t = input.title === undefined ? undefined : title(input.title, problems);
   const c = input.completed === undefined ? false : completed(input.completed, problems);
   const o = input.order === undefined ? undefined : order(input.order, problems);
   if (problems.length > 0 || t === undefined || c === undefined) throw new TodoValidationError(problems);

@@ -26,8 +26,8 @@ export function App({ store }: AppProps) {
   const allCompleted = todos.length > 0 && active === 0;
   return (
     <>
-      <NewTodo onAdd={(title) => void store.add(title)} />
       <ErrorMessage message={error} onDismiss={() => store.dismissError()} />
+      <NewTodo onAdd={(title) => void store.add(title)} />
       {todos.length > 0 && (
         <section className="main">
           <input

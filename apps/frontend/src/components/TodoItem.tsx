@@ -53,6 +53,7 @@ export function TodoItem({ todo, onToggle, onRename, onRemove }: TodoItemProps) 
           checked={todo.completed}
           onChange={(e) => onToggle(e.target.checked)}
         />
+        {/* biome-ignore lint/a11y/noLabelWithoutControl: TodoMVC's label shows the title; tied to the checkbox, a double-click would toggle it */}
         <label onDoubleClick={startEditing}>{todo.title}</label>
         <button type="button" className="destroy" aria-label={`Delete ${todo.title}`} onClick={onRemove} />
       </div>

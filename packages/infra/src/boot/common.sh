@@ -1,0 +1,66 @@
+# Shared by the Stratus boot scripts (sourced): instance metadata and the persistent data volume.
+set -euo pipefail
+
+METADATA_URL=http://169.254.169.254/openstack/latest/meta_data.json
+METADATA_FILE=/run/stratus/meta_data.json
+
+log() { printf '[stratus] %s\n' "$*"; }
+die() {
+  printf '[stratus] error: %s\n' "$*" >&2
+  exit 1
+}
+
+# fetch_metadata: the instance metadata from the config drive when there is one, else from the metadata service.
+fetch_metadata() {
+  [[ -s $METADATA_FILE ]] && return 0
+  install -d -m 0700 /run/stratus
+  local drive=/dev/disk/by-label/config-2 mnt attempt
+  if [[ -e $drive ]]; then
+    mnt=$(mktemp -d)
+    mount -o ro "$drive" "$mnt"
+    install -m 0600 "$mnt/openstack/latest/meta_data.json" "$METADATA_FILE"
+    umount "$mnt"
+    return 0
+  fi
+  for attempt in $(seq 1 60); do
+    if curl -fsS --max-time 5 -o "$METADATA_FILE.partial" "$METADATA_URL"; then
+      chmod 0600 "$METADATA_FILE.partial"
+      mv "$METADATA_FILE.partial" "$METADATA_FILE"
+      return 0
+    fi
+    log "metadata service not answering (attempt $attempt)"
+    sleep 5
+  done
+  die "cannot read the instance metadata"
+}
+
+# meta KEY: a value that Terraform put in the instance metadata (empty when absent).
+meta() {
+  fetch_metadata
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("meta", {}).get(sys.argv[2], ""))' "$METADATA_FILE" "$1"
+}
+
+# mount_volume VOLUME_ID MOUNTPOINT: waits for the Cinder volume to be attached, formats it the first time only,
+# and mounts it (also from /etc/fstab on reboots).
+mount_volume() {
+  local id=$1 target=$2 device='' attempt fstype uuid
+  [[ -n $id ]] || die "no data volume id in the instance metadata"
+  for attempt in $(seq 1 180); do
+    device=$(find /dev/disk/by-id -name "*${id:0:20}*" 2>/dev/null | sort | head -n 1)
+    [[ -n $device ]] && break
+    ((attempt % 12 == 1)) && log "waiting for volume $id to be attached"
+    sleep 5
+  done
+  [[ -n $device ]] || die "volume $id was not attached within 15 minutes"
+  device=$(readlink -f "$device")
+  fstype=$(blkid -o value -s TYPE "$device" || true)
+  if [[ -z $fstype ]]; then
+    log "formatting the new volume $device"
+    mkfs.ext4 -q -L stratus-data "$device"
+  fi
+  uuid=$(blkid -o value -s UUID "$device")
+  mkdir -p "$target"
+  grep -q "UUID=$uuid " /etc/fstab || echo "UUID=$uuid $target ext4 defaults,nofail,x-systemd.device-timeout=60s 0 2" >>/etc/fstab
+  mountpoint -q "$target" || mount "$target"
+  log "volume $id mounted at $target"
+}

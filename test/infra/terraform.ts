@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { rig } from '../support/rig.ts';
+
+export interface TerraformResult {
+  readonly ok: boolean;
+  readonly output: string;
+}
+
+export interface Validation {
+  readonly valid: boolean;
+  readonly error_count: number;
+  readonly warning_count: number;
+  readonly diagnostics: readonly { severity: string; summary: string; detail?: string }[];
+}
+
+/** Terraform (or OpenTofu) from the rig, with the offline provider mirror. */
+export class Terraform {
+  private readonly binary: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor() {
+    const { TERRAFORM, TF_CLI_CONFIG_FILE } = rig('terraform');
+    if (!TERRAFORM || !TF_CLI_CONFIG_FILE) throw new Error('the terraform rig printed no TERRAFORM or TF_CLI_CONFIG_FILE');
+    this.binary = TERRAFORM;
+    this.env = { ...process.env, TF_CLI_CONFIG_FILE, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0' };
+  }
+
+  run(dir: string, ...args: string[]): TerraformResult {
+    try {
+      const output = execFileSync(this.binary, [...args, '-no-color'], {
+        cwd: dir,
+        env: this.env,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
+      return { ok: true, output };
+    } catch (e) {
+      const failure = e as { stdout?: string; stderr?: string };
+      return { ok: false, output: `${failure.stdout ?? ''}${failure.stderr ?? ''}` };
+    }
+  }
+
+  /** `terraform init` (with `-backend=false` unless asked otherwise), then `terraform validate -json`. */
+  initAndValidate(dir: string, backend = false): Validation {
+    const init = this.run(dir, 'init', `-backend=${backend}`);
+    if (!init.ok) throw new Error(`terraform init failed in ${dir}:\n${init.output}`);
+    const validate = this.run(dir, 'validate', '-json');
+    return JSON.parse(validate.output) as Validation;
+  }
+}
