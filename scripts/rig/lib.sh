@@ -29,14 +29,18 @@ wait_port() {
 pid_alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # apt_install PKG...: installs the Debian packages that are missing, updating the lists once.
+# Serialized with a lock, since prepare.sh installs services side by side and dpkg allows one at a time.
 apt_install() {
-  local missing=()
+  local missing=() lock
+  exec {lock}>"$RIG_STATE/.apt.lock"
+  flock "$lock"
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  ((${#missing[@]} == 0)) && return 0
+  if ((${#missing[@]} == 0)); then exec {lock}>&-; return 0; fi
   log "apt-get install ${missing[*]}"
   if [[ ! -f $RIG_STATE/.apt-updated ]]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     touch "$RIG_STATE/.apt-updated"
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  exec {lock}>&-
 }

@@ -36,16 +36,19 @@ export function buildCharts(config: StratusConfig): { app: App; charts: Readonly
   return { app, charts };
 }
 
-/** The manifests, in apply order, without touching the disk. */
+/**
+ * The manifests, in apply order, without touching the disk. Each file opens with a document marker, so that
+ * concatenating them (`cat dist/k8s/*.yaml`, which is what `cdk8s synth --stdout` does) is still a valid stream.
+ */
 export function renderManifests(config: StratusConfig): Manifest[] {
-  return buildCharts(config).charts.map(({ file, chart }) => ({ file, yaml: Yaml.stringify(...chart.toJson()) }));
+  return buildCharts(config).charts.map(({ file, chart }) => ({ file, yaml: `---\n${Yaml.stringify(...chart.toJson())}` }));
 }
 
-/** One stream of every object, namespaces first, for `kubectl apply -f -`. */
+/** One stream of every object, namespaces first, for `kubectl apply -f -`: the files, concatenated. */
 export function renderStream(config: StratusConfig): string {
   return renderManifests(config)
     .map((m) => m.yaml)
-    .join('---\n');
+    .join('');
 }
 
 /** Writes one YAML file per chart into `outdir`, removes files of charts that no longer exist, returns the files written. */
