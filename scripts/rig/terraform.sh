@@ -17,19 +17,22 @@ read -r OPENSTACK_VERSION RANDOM_VERSION < <(
     console.log(versions.openstackProvider, versions.randomProvider);
   })"
 )
+[[ -n ${OPENSTACK_VERSION:-} && -n ${RANDOM_VERSION:-} ]] || die "cannot read the provider versions from packages/config"
 
 go_build() { # OUT DIR TARGET: a static, stripped build of TARGET in the Go module at DIR
   local out=$1 dir=$2 target=$3
   mkdir -p "$(dirname "$out")"
-  (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags='-s -w' -o "$out.partial" "$target") >&2
+  (cd "$dir" && CGO_ENABLED=0 GOFLAGS='-mod=mod -buildvcs=false' go build -trimpath -ldflags='-s -w' -o "$out.partial" "$target") >&2
   mv "$out.partial" "$out"
 }
 
-build_module() { # OUT MODULE VERSION PACKAGE: builds PACKAGE in a throwaway module that requires MODULE@VERSION
-  local out=$1 module=$2 version=$3 package=$4 tmp
+build_module() { # OUT MODULE VERSION PACKAGE: builds PACKAGE inside the module's own source, with its go.mod, go.sum and replaces
+  local out=$1 module=$2 version=$3 package=$4 source tmp
+  source=$(GOFLAGS=-mod=mod go mod download -json "$module@$version" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
   tmp=$(mktemp -d)
-  (cd "$tmp" && go mod init stratus.local/rig-build >/dev/null 2>&1 && GOFLAGS=-mod=mod go get "$module@$version" >&2)
-  go_build "$out" "$tmp" "$package"
+  cp -r "$source" "$tmp/src"
+  chmod -R u+w "$tmp/src"
+  go_build "$out" "$tmp/src" "$package"
   rm -rf "$tmp"
 }
 
@@ -41,7 +44,7 @@ terraform_bin() {
   local bin=$RIG_CACHE/opentofu-$TOFU_VERSION/tofu
   if [[ ! -x $bin ]]; then
     log "terraform is not on PATH: building OpenTofu $TOFU_VERSION from its Go module"
-    build_module "$bin" github.com/opentofu/opentofu "$TOFU_VERSION" github.com/opentofu/opentofu/cmd/tofu
+    build_module "$bin" github.com/opentofu/opentofu "$TOFU_VERSION" ./cmd/tofu
   fi
   echo "$bin"
 }
@@ -50,7 +53,7 @@ openstack_bin() {
   local bin=$RIG_CACHE/terraform-providers/openstack-$OPENSTACK_VERSION/terraform-provider-openstack
   if [[ ! -x $bin ]]; then
     log "building terraform-provider-openstack $OPENSTACK_VERSION from its Go module"
-    build_module "$bin" "$OPENSTACK_MODULE" "v$OPENSTACK_VERSION" "$OPENSTACK_MODULE"
+    build_module "$bin" "$OPENSTACK_MODULE" "v$OPENSTACK_VERSION" .
   fi
   echo "$bin"
 }

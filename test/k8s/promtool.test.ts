@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaults } from '@stratus/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MonitoringChart } from '../../packages/k8s/src/monitoring-chart.ts';
 import { PROMETHEUS_FILES } from '../../packages/k8s/src/prometheus.ts';
+import { SA_DIR } from '../../packages/k8s/src/prometheus-config.ts';
 import { buildCharts } from '../../packages/k8s/src/synth.ts';
 import { rig } from '../support/rig.ts';
 
@@ -20,11 +20,15 @@ const promtool = (binary: string | undefined, ...args: string[]) => {
 describe('promtool on the generated Prometheus config and rules', () => {
   beforeAll(() => {
     env = rig('promtool');
-    const monitoring = buildCharts(defaults)
-      .charts.map((c) => c.chart)
-      .find((c): c is MonitoringChart => c instanceof MonitoringChart);
-    if (!monitoring) throw new Error('no monitoring chart');
-    for (const [file, content] of Object.entries(monitoring.prometheus.files)) writeFileSync(join(dir, file), content);
+    const { monitoring } = buildCharts(defaults);
+    // The files the kubelet mounts in the pod, at a path of their own here, so promtool checks that they are read.
+    const serviceAccount = join(dir, 'serviceaccount');
+    mkdirSync(serviceAccount);
+    writeFileSync(join(serviceAccount, 'token'), 'token');
+    writeFileSync(join(serviceAccount, 'ca.crt'), '');
+    for (const [file, content] of Object.entries(monitoring.prometheus.files)) {
+      writeFileSync(join(dir, file), content.replaceAll(SA_DIR, serviceAccount));
+    }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

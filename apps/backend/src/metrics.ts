@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 export class Metrics {
   readonly registry = new Registry();
   private readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
+  private readonly byLabels = new Map<string, { observe(seconds: number): void }>();
 
   constructor(pool: Pool) {
     collectDefaultMetrics({ register: this.registry });
@@ -30,7 +31,13 @@ export class Metrics {
   }
 
   observeRequest(route: string, method: string, status: number, seconds: number): void {
-    this.requestDuration.observe({ route, method, status }, seconds);
+    const key = `${route} ${method} ${status}`;
+    let child = this.byLabels.get(key);
+    if (!child) {
+      child = this.requestDuration.labels({ route, method, status });
+      this.byLabels.set(key, child);
+    }
+    child.observe(seconds);
   }
 
   /** The exposition text and its Content-Type. */

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { StreamFixture, sleep } from '../../../test/stream/harness.ts';
@@ -166,7 +166,8 @@ async function main(): Promise<void> {
   const body = [
     '## Stream processor (`pnpm bench:stream`)',
     '',
-    `Machine: ${cpus().length} cores (${cpu}), Node ${process.version}, Apache Kafka ${env.KAFKA_VERSION} single broker (KRaft, rig), kafkajs 2.2.4.`,
+    `Machine: ${cpus().length} cores (${cpu}), Node ${process.version}, Apache Kafka ${env.KAFKA_VERSION} single broker (KRaft, rig), kafkajs 2.2.4;`,
+    `1-minute load average at the end of the run: ${loadavg()[0]?.toFixed(1)} (other work on the machine inflates the latency tail).`,
     `Data: ${EVENTS.toLocaleString('en-US')} seeded events, ${SENSORS.length} sensors, 3 partitions, window 20.`,
     '',
     '| measure | value |',

@@ -60,7 +60,7 @@ describe('count windows', () => {
       { sensor: 'A', avg: 20, count: 3, window: 1, firstId: 1, lastId: 3, fromTs: 1001, toTs: 1003, emittedAt: 42 },
       { sensor: 'A', avg: 50, count: 3, window: 2, firstId: 4, lastId: 6, fromTs: 1004, toTs: 1006, emittedAt: 42 },
     ]);
-    expect(state).toMatchObject({ accepted: 7, window: 3, count: 1, sum: '70', firstId: 7, lastId: 7 });
+    expect(state).toMatchObject({ accepted: 7, window: 3, count: 1, sum: { units: 70n, scale: 0 }, firstId: 7, lastId: 7 });
   });
 
   it('sums exactly where floating point would drift', () => {

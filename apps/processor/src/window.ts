@@ -20,8 +20,8 @@ export interface WindowState {
   /** Sequence number of the open window, from 1. */
   readonly window: number;
   readonly count: number;
-  /** Exact decimal sum of the open window's values. */
-  readonly sum: string;
+  /** Exact sum of the open window's values. */
+  readonly sum: Decimal;
   readonly firstId: number | null;
   readonly lastId: number | null;
   readonly fromTs: number | null;
@@ -102,8 +102,10 @@ export function average(sum: Decimal, count: number): number {
   return Number(cents) / 100;
 }
 
+const ZERO: Decimal = { units: 0n, scale: 0 };
+
 export function emptyWindow(sensor: string, accepted = 0, window = 1): WindowState {
-  return { sensor, accepted, window, count: 0, sum: '0', firstId: null, lastId: null, fromTs: null, toTs: null };
+  return { sensor, accepted, window, count: 0, sum: ZERO, firstId: null, lastId: null, fromTs: null, toTs: null };
 }
 
 export interface Applied {
@@ -119,13 +121,13 @@ export function applyEvent(previous: WindowState | undefined, event: SensorEvent
   if (prev.sensor !== event.sensor) {
     throw new WindowStateError(`an event of sensor '${event.sensor}' cannot go into the window of '${prev.sensor}'`);
   }
-  const sum = addDecimal(parseDecimal(prev.sum), toDecimal(event.value));
+  const sum = addDecimal(prev.sum, toDecimal(event.value));
   const state: WindowState = {
     sensor: prev.sensor,
     accepted: prev.accepted + 1,
     window: prev.window,
     count: prev.count + 1,
-    sum: formatDecimal(sum),
+    sum,
     firstId: prev.firstId ?? event.id,
     lastId: event.id,
     fromTs: prev.fromTs === null ? event.ts : Math.min(prev.fromTs, event.ts),
@@ -149,7 +151,7 @@ export function applyEvent(previous: WindowState | undefined, event: SensorEvent
 const STATE_KEYS = ['sensor', 'accepted', 'window', 'count', 'sum', 'firstId', 'lastId', 'fromTs', 'toTs'] as const;
 
 export function serializeState(state: WindowState): string {
-  return JSON.stringify(Object.fromEntries(STATE_KEYS.map((k) => [k, state[k]])));
+  return JSON.stringify(Object.fromEntries(STATE_KEYS.map((k) => [k, k === 'sum' ? formatDecimal(state.sum) : state[k]])));
 }
 
 const nullableInt = (v: unknown) => v === null || Number.isSafeInteger(v);
@@ -173,7 +175,7 @@ export function deserializeState(text: string): WindowState {
     DECIMAL.test(r.sum) &&
     [r.firstId, r.lastId, r.fromTs, r.toTs].every(nullableInt);
   if (!valid) throw new WindowStateError(`a stored window state has the wrong shape: ${text.slice(0, 200)}`);
-  return r as unknown as WindowState;
+  return { ...(r as unknown as WindowState), sum: parseDecimal(r.sum as string) };
 }
 
 export function serializeResult(result: WindowResult): string {

@@ -1,6 +1,7 @@
 import type { StratusConfig } from '@stratus/config';
 
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Where the kubelet mounts the pod's service account token and the cluster CA. */
+export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** Scrapes a node endpoint through the API server's proxy, so Prometheus needs no route to the kubelets. */
 function kubeletJob(jobName: string, path: string) {

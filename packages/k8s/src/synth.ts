@@ -18,22 +18,36 @@ export interface Manifest {
 /** Files this synthesizer owns in its output directory: `NN-name.yaml`. */
 const OWNED = /^\d{2}-[a-z0-9-]+\.yaml$/;
 
-/** Every chart in apply order, each with the file it is written to; restricted pod security applied to all. */
-export function buildCharts(config: StratusConfig): { app: App; charts: ReadonlyArray<{ file: string; chart: Chart }> } {
+/** The charts of one synthesis, by name, and in apply order with the file each is written to. */
+export interface StratusCharts {
+  readonly app: App;
+  readonly todo: TodoChart;
+  readonly kafka: KafkaChart;
+  readonly stream: StreamChart;
+  readonly monitoring: MonitoringChart;
+  readonly files: ReadonlyArray<{ readonly file: string; readonly chart: Chart }>;
+}
+
+/** Every chart, with restricted pod security applied to all of them. */
+export function buildCharts(config: StratusConfig): StratusCharts {
   const app = new App({ outdir: 'unused' });
-  const namespaces = [config.todo.namespace, config.stream.namespace, config.monitoring.namespace];
-  const charts = [
-    {
-      file: '00-namespaces.yaml',
-      chart: new NamespacesChart(app, 'namespaces', { namespaces, kubernetesVersion: config.versions.kubernetes }),
-    },
-    { file: '10-todo.yaml', chart: new TodoChart(app, 'todo', { config }) },
-    { file: '20-kafka.yaml', chart: new KafkaChart(app, 'kafka', { config }) },
-    { file: '30-stream.yaml', chart: new StreamChart(app, 'stream', { config }) },
-    { file: '40-monitoring.yaml', chart: new MonitoringChart(app, 'monitoring', { config }) },
-  ];
+  const namespaces = new NamespacesChart(app, 'namespaces', {
+    namespaces: [config.todo.namespace, config.stream.namespace, config.monitoring.namespace],
+    kubernetesVersion: config.versions.kubernetes,
+  });
+  const todo = new TodoChart(app, 'todo', { config });
+  const kafka = new KafkaChart(app, 'kafka', { config });
+  const stream = new StreamChart(app, 'stream', { config });
+  const monitoring = new MonitoringChart(app, 'monitoring', { config });
   applyRestrictedPodSecurity(app);
-  return { app, charts };
+  const files = [
+    { file: '00-namespaces.yaml', chart: namespaces },
+    { file: '10-todo.yaml', chart: todo },
+    { file: '20-kafka.yaml', chart: kafka },
+    { file: '30-stream.yaml', chart: stream },
+    { file: '40-monitoring.yaml', chart: monitoring },
+  ];
+  return { app, todo, kafka, stream, monitoring, files };
 }
 
 /**
@@ -41,7 +55,7 @@ export function buildCharts(config: StratusConfig): { app: App; charts: Readonly
  * concatenating them (`cat dist/k8s/*.yaml`, which is what `cdk8s synth --stdout` does) is still a valid stream.
  */
 export function renderManifests(config: StratusConfig): Manifest[] {
-  return buildCharts(config).charts.map(({ file, chart }) => ({ file, yaml: `---\n${Yaml.stringify(...chart.toJson())}` }));
+  return buildCharts(config).files.map(({ file, chart }) => ({ file, yaml: `---\n${Yaml.stringify(...chart.toJson())}` }));
 }
 
 /** One stream of every object, namespaces first, for `kubectl apply -f -`: the files, concatenated. */

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { Coalescer } from './coalescer.ts';
 import { type CachedList, ListCache } from './list-cache.ts';
 import type { NewTodo, TodoPatch } from './validation.ts';
 
@@ -36,18 +37,24 @@ type Body = { body: string };
 
 /**
  * Todos in PostgreSQL. Reads answer with the JSON text that PostgreSQL builds, ready to send; every query is a named
- * prepared statement. The list is remembered per collection URL and re-read only when the database has changed.
+ * prepared statement. The list is remembered per collection URL and re-read only when the database has changed;
+ * concurrent list requests share one query.
  * Ids are decimal strings as checked by `parseTodoId`.
  */
 export class TodoRepository {
   private readonly lists = new ListCache();
+  private readonly listReads = new Coalescer<CachedList>();
 
   constructor(private readonly pool: Pool) {
     pool.on('connect', () => this.lists.clear());
   }
 
-  /** The JSON array of all todos, ordered by `order`, then by creation. */
-  async list(collectionUrl: string): Promise<CachedList> {
+  /** The JSON array of all todos, ordered by `order`, then by creation, as read after this call. */
+  list(collectionUrl: string): Promise<CachedList> {
+    return this.listReads.run(collectionUrl, () => this.readList(collectionUrl));
+  }
+
+  private async readList(collectionUrl: string): Promise<CachedList> {
     const cached = this.lists.get(collectionUrl);
     const { rows } = await this.pool.query<{ snapshot: string; body: string | null }>({
       ...LIST,

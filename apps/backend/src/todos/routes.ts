@@ -30,15 +30,18 @@ export function todoRouter(todos: TodoRepository, publicUrl: string | undefined)
     .route('/api/todos')
     .get(async (req, res) => {
       const list = await todos.list(base(req));
-      res.setHeader('ETag', list.etag);
-      res.setHeader('Cache-Control', 'no-cache');
       if (ifNoneMatch(req.headers['if-none-match'], list.etag)) {
-        sendJson(res, 304, undefined);
+        res.writeHead(304, { ETag: list.etag, 'Cache-Control': 'no-cache' }).end();
         return;
       }
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.setHeader('Content-Length', list.body.length);
-      res.end(list.body);
+      res
+        .writeHead(200, {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Content-Length': list.body.length,
+          ETag: list.etag,
+          'Cache-Control': 'no-cache',
+        })
+        .end(list.body);
     })
     .post(body, async (req, res) => {
       const created = await todos.create(base(req), parseNewTodo(req.body));
