@@ -2,9 +2,9 @@
 # Fails when dist/ differs from a fresh synth, or when synthesizing twice gives different bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pnpm -s synth >/dev/null
+pnpm --silent synth >/dev/null
 first=$(find dist -type f -print0 | sort -z | xargs -0 sha256sum)
-pnpm -s synth >/dev/null
+pnpm --silent synth >/dev/null
 second=$(find dist -type f -print0 | sort -z | xargs -0 sha256sum)
 if [[ "$first" != "$second" ]]; then
   echo "dist/ is not deterministic: two synths gave different bytes" >&2

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 trap 'bash scripts/rig/down.sh' EXIT
 bash scripts/rig/prepare.sh
-pnpm -s lint
-pnpm -s typecheck
+pnpm --silent lint
+pnpm --silent typecheck
 bash scripts/check-dist.sh
-pnpm -s exec vitest run
+pnpm --silent exec vitest run

@@ -12,7 +12,7 @@ PLATFORM=$(go env GOOS)_$(go env GOARCH)
 
 # The provider versions pinned in packages/config (versions.openstackProvider, versions.randomProvider).
 read -r OPENSTACK_VERSION RANDOM_VERSION < <(
-  cd "$RIG_ROOT" && pnpm -s exec tsx -e "import('@stratus/config').then(({ loadConfig }) => {
+  cd "$RIG_ROOT" && pnpm --silent exec tsx -e "import('@stratus/config').then(({ loadConfig }) => {
     const { versions } = loadConfig();
     console.log(versions.openstackProvider, versions.randomProvider);
   })"

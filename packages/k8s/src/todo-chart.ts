@@ -90,7 +90,11 @@ export class TodoChart extends Chart {
       ports: [{ name: 'http', port: todo.frontend.port }],
       probes: tcpProbes(todo.frontend.port),
       writablePaths: ['/tmp', '/etc/nginx/conf.d'],
-      env: { BACKEND_URL: kplus.EnvValue.fromValue(`http://${todo.backend.service}:${todo.backend.port}`) },
+      env: {
+        BACKEND_URL: kplus.EnvValue.fromValue(
+          `http://${todo.backend.service}.${todo.namespace}.svc.${config.cluster.domain}:${todo.backend.port}`,
+        ),
+      },
     });
 
     const backendService = this.backend.service;
