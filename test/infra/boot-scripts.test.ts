@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rig } from '../support/rig.ts';
@@ -24,6 +26,25 @@ describe('boot scripts', () => {
   it('parse with bash -n', () => {
     for (const script of readdirSync(bootDir).filter((f) => f.endsWith('.sh'))) {
       execFileSync('bash', ['-n', script], { cwd: bootDir });
+    }
+  });
+
+  it('read values from the instance metadata, empty for a missing key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratus-meta-'));
+    try {
+      const file = join(dir, 'meta_data.json');
+      writeFileSync(file, JSON.stringify({ uuid: 'x', meta: { k3s_url: 'https://10.0.0.5:6443', app_version: '1.2.3' } }));
+      const meta = (key: string) =>
+        execFileSync('bash', ['-c', `source ./common.sh && meta ${key}`], {
+          cwd: bootDir,
+          env: { ...process.env, STRATUS_METADATA_FILE: file },
+          encoding: 'utf8',
+        });
+      expect(meta('k3s_url')).toBe('https://10.0.0.5:6443\n');
+      expect(meta('app_version')).toBe('1.2.3\n');
+      expect(meta('floating_ip')).toBe('\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type StratusConfigInput } from '@stratus/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USER_DATA_LIMIT } from '../../packages/infra/src/cloud-init.ts';
 import { synthTerraform } from '../../packages/infra/src/synth.ts';
+import { synthKubernetes } from '../../packages/k8s/src/synth.ts';
 import { Terraform } from './terraform.ts';
 
 const temp = mkdtempSync(join(tmpdir(), 'stratus-stacks-'));
@@ -55,6 +57,41 @@ describe('synthesized stacks with the real Terraform CLI and providers', () => {
     );
     for (const [name, dir] of Object.entries(stacks)) {
       expect({ name, ...terraform.initAndValidate(dir) }).toMatchObject({ name, valid: true, error_count: 0 });
+    }
+  });
+
+  it('fits the whole platform (the real dist/k8s manifests) into the k3s server user data', () => {
+    const config = parseConfig({ cluster: { autoDeployManifests: true } });
+    const k8s = join(temp, 'platform-k8s');
+    const manifests = synthKubernetes(config, k8s);
+    expect(manifests.length).toBeGreaterThan(0);
+    const stacks = synth('platform', { cluster: { autoDeployManifests: true } }, k8s);
+    const cluster = JSON.parse(readFileSync(join(stacks.cluster ?? '', 'cdk.tf.json'), 'utf8')) as {
+      resource: { openstack_compute_instance_v2: Record<string, { name: string; user_data: string }> };
+    };
+    const server = Object.values(cluster.resource.openstack_compute_instance_v2).find((i) => i.name.endsWith('k3s-server'));
+    const yamlBytes = manifests.reduce((n, f) => n + readFileSync(f).length, 0);
+    expect(yamlBytes).toBeGreaterThan(USER_DATA_LIMIT);
+    expect(server?.user_data.length).toBeLessThan(USER_DATA_LIMIT);
+    expect(terraform.initAndValidate(stacks.cluster ?? '')).toMatchObject({ valid: true, error_count: 0 });
+  });
+
+  it('plans the creation of both stacks offline (image by id, placeholder credentials for a Keystone on loopback that is never called)', () => {
+    const credentials = {
+      OS_AUTH_URL: 'http://127.0.0.1:9/v3',
+      OS_USERNAME: 'nobody',
+      OS_PASSWORD: 'unused',
+      OS_PROJECT_NAME: 'stratus',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+    };
+    const stacks = synth('plan', { openstack: { image: '8c4a1d8e-1b0f-4c1e-9d3e-2f5a6b7c8d9e' } });
+    const expected = { web: 9, cluster: 15 };
+    for (const [name, dir] of Object.entries(stacks)) {
+      expect(terraform.run(dir, 'init').ok).toBe(true);
+      const plan = terraform.runWith(credentials, dir, 'plan', '-input=false', '-lock=false');
+      expect({ name, ok: plan.ok }).toEqual({ name, ok: true });
+      expect(plan.output).toContain(`Plan: ${expected[name as keyof typeof expected]} to add, 0 to change, 0 to destroy.`);
     }
   });
 });

@@ -42,12 +42,11 @@ describe('Terraform rig', () => {
     const result = terraform.initAndValidate(dir);
     expect(result).toMatchObject({ valid: true, error_count: 0 });
     const lock = readFileSync(join(dir, '.terraform.lock.hcl'), 'utf8');
-    expect(lock).toContain(
-      `provider "registry.terraform.io/terraform-provider-openstack/openstack" {\n  version     = "${defaults.versions.openstackProvider}"`,
-    );
-    expect(lock).toContain(
-      `provider "registry.terraform.io/hashicorp/random" {\n  version     = "${defaults.versions.randomProvider}"`,
-    );
+    const registry = String.raw`registry\.(terraform\.io|opentofu\.org)`;
+    const pinned = (name: string, version: string) =>
+      new RegExp(String.raw`provider "${registry}/${name}" \{\n\s+version\s+= "${version.replaceAll('.', '\\.')}"`);
+    expect(lock).toMatch(pinned('terraform-provider-openstack/openstack', defaults.versions.openstackProvider));
+    expect(lock).toMatch(pinned('hashicorp/random', defaults.versions.randomProvider));
   });
 
   it('checks against the real provider schema: an unknown argument fails validation', () => {
@@ -59,5 +58,21 @@ describe('Terraform rig', () => {
         detail: expect.stringContaining('No argument or block type is named "flavour_name"'),
       }),
     ]);
+  });
+
+  it('applies random_password locally: the random provider in the mirror generates and keeps the password', () => {
+    const dir = workdir({
+      terraform: { required_providers: { random: { source: 'hashicorp/random', version: defaults.versions.randomProvider } } },
+      resource: { random_password: { token: { length: 24, special: false, min_numeric: 2 } } },
+      output: { token: { value: `\${random_password.token.result}`, sensitive: true } },
+    });
+    expect(terraform.run(dir, 'init').ok).toBe(true);
+    const apply = terraform.run(dir, 'apply', '-auto-approve');
+    expect(apply.output).toContain('Apply complete! Resources: 1 added');
+    const token = JSON.parse(terraform.run(dir, 'output', '-json').output).token;
+    expect(token.sensitive).toBe(true);
+    expect(token.value).toMatch(/^[A-Za-z0-9]{24}$/);
+    expect(token.value.replace(/\D/g, '').length).toBeGreaterThanOrEqual(2);
+    expect(terraform.run(dir, 'plan', '-detailed-exitcode').ok).toBe(true);
   });
 });

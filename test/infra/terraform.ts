@@ -26,10 +26,15 @@ export class Terraform {
   }
 
   run(dir: string, ...args: string[]): TerraformResult {
+    return this.runWith({}, dir, ...args);
+  }
+
+  /** Runs with extra environment variables, such as `OS_*` credentials. */
+  runWith(env: NodeJS.ProcessEnv, dir: string, ...args: string[]): TerraformResult {
     try {
       const output = execFileSync(this.binary, [...args, '-no-color'], {
         cwd: dir,
-        env: this.env,
+        env: { ...this.env, ...env },
         encoding: 'utf8',
         stdio: 'pipe',
       });

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { cors } from './http/cors.ts';
@@ -14,6 +15,8 @@ export interface Lifecycle {
   readonly ready: () => boolean;
   /** Shutdown has begun. */
   readonly draining: () => boolean;
+  /** Filled by the app with the responses in progress. */
+  readonly inFlight: Set<ServerResponse>;
 }
 
 export interface AppProps {
@@ -44,7 +47,7 @@ export function createApp(props: AppProps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.use(requestContext({ logger, metrics: props.metrics, draining: lifecycle.draining }));
+  app.use(requestContext({ logger, metrics: props.metrics, draining: lifecycle.draining, inFlight: lifecycle.inFlight }));
   app.use(cors());
 
   app.get('/healthz', (_req, res) => sendJson(res, 200, '{"status":"ok"}'));

@@ -13,7 +13,8 @@ function loadConfigOrExit() {
 }
 
 const config = loadConfigOrExit();
-const destination = pino.destination({ dest: 1, sync: false });
+const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+setInterval(() => destination.flush(), 1_000).unref();
 const logger = pino({ level: config.logLevel, base: { service: 'backend' } }, destination);
 const server = new BackendServer(config, logger);
 

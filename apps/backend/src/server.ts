@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -24,6 +24,7 @@ export class BackendServer {
   private ready = false;
   private draining = false;
   private stopping: Promise<void> | undefined;
+  private readonly inFlight = new Set<ServerResponse>();
 
   constructor(
     private readonly config: BackendConfig,
@@ -55,7 +56,7 @@ export class BackendServer {
       metrics: new Metrics(pool),
       logger,
       publicUrl: config.publicUrl,
-      lifecycle: { ready: () => this.ready, draining: () => this.draining },
+      lifecycle: { ready: () => this.ready, draining: () => this.draining, inFlight: this.inFlight },
       pingDatabase: async () => {
         await pool.query('SELECT 1');
       },
@@ -97,6 +98,7 @@ export class BackendServer {
     const deadline = Date.now() + this.config.shutdownTimeoutMs;
     this.draining = true;
     this.ready = false;
+    for (const res of this.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
     const http = this.http;
     if (http) {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -130,6 +130,27 @@ describe.each(databases)('the todo API on %s', (_name, makeDatabase) => {
       expect(list.body).toEqual([negative, a1, a2, b, last]);
     });
 
+    it('answers each of many concurrent creations with its own todo', async () => {
+      const inputs = Array.from({ length: 40 }, (_, i) => ({
+        title: `parallel ${i}`,
+        completed: i % 2 === 0,
+        ...(i % 3 === 0 ? { order: 1000 + i } : {}),
+      }));
+      const created = await Promise.all(inputs.map((json) => create(json)));
+      created.forEach((todo, i) => {
+        const input = inputs[i];
+        expect(todo).toMatchObject({ title: input?.title, completed: input?.completed });
+        if (input && 'order' in input) expect(todo.order).toBe(input.order);
+        expect(todo.url).toBe(`${api}${todo.id}`);
+      });
+      expect(new Set(created.map((t) => t.id)).size).toBe(40);
+      const defaults = created.filter((_, i) => i % 3 !== 0).map((t) => t.order);
+      expect(new Set(defaults).size).toBe(defaults.length);
+      const listed = (await call<Todo[]>('GET', '/api/todos')).body;
+      expect(listed).toHaveLength(40);
+      expect([...listed].sort((a, b) => a.id - b.id)).toEqual([...created].sort((a, b) => a.id - b.id));
+    });
+
     it('patches title, completed and order, each on its own and together, ignoring id and url', async () => {
       const todo = await create({ title: 'original', order: 1 });
       const path = `/api/todos/${todo.id}`;
@@ -239,11 +260,22 @@ describe.each(databases)('the todo API on %s', (_name, makeDatabase) => {
       ['POST', '/api/todos'],
       ['PATCH', '/api/todos/1'],
     ])('%s with malformed JSON: 400', async (method, path) => {
-      for (const raw of ['{"title": "x"', "{'title': 'x'}", 'not json', '"just a string"', 'null', '{"title": "x"} trailing']) {
+      for (const raw of ['{"title": "x"', "{'title': 'x'}", 'not json', '{"title": "x"} trailing', '{"title": "x",}']) {
         const res = await call<{ error: string }>(method, path, { raw });
         expect(res.status, raw).toBe(400);
         expect(res.body.error, raw).toMatch(/malformed JSON/);
       }
+      for (const raw of ['"just a string"', 'null', '42']) {
+        const res = await call<{ error: string }>(method, path, { raw });
+        expect(res.status, raw).toBe(400);
+        expect(res.body.error, raw).toMatch(/the body must be a JSON object/);
+      }
+      const notUtf8 = await fetch(`${backend.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: new Uint8Array([0x7b, 0x22, 0x74, 0x69, 0x74, 0x6c, 0x65, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+      });
+      expect(notUtf8.status).toBe(400);
     });
 
     it('POST and PATCH with a body over 100 kB: 413', async () => {
@@ -257,6 +289,18 @@ describe.each(databases)('the todo API on %s', (_name, makeDatabase) => {
         expect(res.status).toBe(413);
         expect(res.body.error).toMatch(/at most 100 kB/);
       }
+      const chunked = await fetch(`${backend.url}/api/todos`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new ReadableStream({
+          start(controller) {
+            for (let i = 0; i < 30; i++) controller.enqueue(new TextEncoder().encode(' '.repeat(4096)));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+      expect(chunked.status).toBe(413);
       const justUnder = JSON.stringify({ title: 'fits', padding: 'p'.repeat(100 * 1024 - 40) });
       expect((await call('POST', '/api/todos', { raw: justUnder })).status).toBe(201);
     });
@@ -268,6 +312,12 @@ describe.each(databases)('the todo API on %s', (_name, makeDatabase) => {
       });
       expect(res.status).toBe(415);
       expect(res.body.error).toMatch(/Content-Type: application\/json/);
+      const gzip = await call<{ error: string }>('POST', '/api/todos', {
+        raw: '{"title":"x"}',
+        headers: { 'content-encoding': 'gzip' },
+      });
+      expect(gzip.status).toBe(415);
+      expect(gzip.body.error).toMatch(/Content-Encoding gzip is not supported/);
     });
 
     it('a POST without a body: 400', async () => {

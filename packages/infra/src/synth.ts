@@ -45,7 +45,8 @@ export function synthTerraform(config: StratusConfig, outdir: string, options: S
   const manifests = config.cluster.autoDeployManifests
     ? autoDeployManifests(options.k8sDir ?? join(dirname(outdir), 'k8s'), warn)
     : undefined;
-  const app = new App({ outdir, stackTraces: false });
+  // cdktf's own validation runs `terraform version` (for terraform_data), and synthesis must work without Terraform.
+  const app = new App({ outdir, stackTraces: false, skipValidation: true });
   new WebStack(app, 'web', { config });
   new ClusterStack(app, 'cluster', { config, manifests });
   app.synth();

@@ -44,26 +44,13 @@ export class ServiceUnavailableError extends HttpError {
   }
 }
 
-/** The errors that express.json (body-parser) raises, by their `type`. */
-const BODY_ERRORS: Readonly<Record<string, (e: Error) => HttpError>> = {
-  'entity.parse.failed': (e) => new HttpError(400, `malformed JSON: ${e.message}`),
-  'entity.too.large': () => new HttpError(413, 'the body must be at most 100 kB'),
-  'entity.verify.failed': (e) => new HttpError(400, e.message),
-  'request.aborted': () => new HttpError(400, 'the request was aborted'),
-  'request.size.invalid': () => new HttpError(400, 'the body is shorter or longer than its Content-Length'),
-  'encoding.unsupported': (e) => new HttpError(415, e.message),
-  'charset.unsupported': (e) => new HttpError(415, e.message),
-};
-
 /** Turns any error into an HTTP answer: client mistakes become 4xx, an unreachable database 503, the rest 500. */
 export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   if (err instanceof TodoValidationError) return new HttpError(400, err.message);
   if (isDatabaseUnavailable(err)) return new ServiceUnavailableError('the database is unavailable; retry later');
   if (err instanceof Error) {
-    const { type, status } = err as { type?: unknown; status?: unknown };
-    const fromBody = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
-    if (fromBody) return fromBody(err);
+    const { status } = err as { status?: unknown };
     if (typeof status === 'number' && status >= 400 && status < 500) return new HttpError(status, err.message);
   }
   return undefined;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
@@ -16,20 +17,24 @@ export interface RequestContextOptions {
   readonly metrics: Metrics;
   /** True while the server drains for shutdown: answers ask clients to close their connection. */
   readonly draining: () => boolean;
+  /** Responses not yet closed, so that shutdown can ask their clients to close the connection too. */
+  readonly inFlight: Set<ServerResponse>;
 }
 
 /**
  * Gives each request an id (`X-Request-Id`, `res.locals.requestId`), and when it ends, observes its duration by route
  * and logs one JSON line (probes and scrapes at debug level).
  */
-export function requestContext({ logger, metrics, draining }: RequestContextOptions): RequestHandler {
+export function requestContext({ logger, metrics, draining, inFlight }: RequestContextOptions): RequestHandler {
   return (req, res, next) => {
     const start = performance.now();
     const id = requestId(req.headers['x-request-id']);
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
     if (draining()) res.setHeader('Connection', 'close');
+    inFlight.add(res);
     res.once('close', () => {
+      inFlight.delete(res);
       const seconds = (performance.now() - start) / 1000;
       const route: string = req.route?.path ?? 'unmatched';
       const status = res.writableFinished ? res.statusCode : 499;

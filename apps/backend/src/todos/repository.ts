@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { Batcher } from './batcher.ts';
 import { Coalescer } from './coalescer.ts';
 import { type CachedList, ListCache } from './list-cache.ts';
 import type { NewTodo, TodoPatch } from './validation.ts';
@@ -18,11 +19,20 @@ const LIST = {
     END AS body
     FROM (SELECT pg_current_snapshot()::text AS snapshot) s`,
 };
+/**
+ * Inserts a batch of todos in one statement and transaction. Todos without an order go to the end in arrival order;
+ * identity values follow the insertion order, so sorting the answer by id gives the inputs' order.
+ */
 const CREATE = {
   name: 'todos.create',
-  text: `INSERT INTO todos (title, completed, "order")
-    VALUES ($2, $3, coalesce($4::integer, (SELECT least(coalesce(max("order"), 0)::bigint + 1, 2147483647)::integer FROM todos)))
-    RETURNING id::text, ${TODO_JSON} AS body`,
+  text: `WITH input AS (
+      SELECT * FROM unnest($2::text[], $3::boolean[], $4::integer[]) WITH ORDINALITY AS i(title, completed, "order", n)
+    ), top AS (SELECT coalesce(max("order"), 0)::bigint AS value FROM todos)
+    INSERT INTO todos (title, completed, "order")
+    SELECT i.title, i.completed,
+      coalesce(i."order", least(top.value + count(*) FILTER (WHERE i."order" IS NULL) OVER (ORDER BY i.n), 2147483647)::integer)
+    FROM input i, top ORDER BY i.n
+    RETURNING id, ${TODO_JSON} AS body`,
 };
 const GET = { name: 'todos.get', text: `SELECT ${TODO_JSON} AS body FROM todos WHERE id = $2` };
 const UPDATE = {
@@ -35,6 +45,16 @@ const DELETE_ALL = { name: 'todos.deleteAll', text: 'DELETE FROM todos' };
 
 type Body = { body: string };
 
+/** A new todo's id and JSON. */
+export interface Created {
+  readonly id: string;
+  readonly body: string;
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 /**
  * Todos in PostgreSQL. Reads answer with the JSON text that PostgreSQL builds, ready to send; every query is a named
  * prepared statement. The list is remembered per collection URL and re-read only when the database has changed;
@@ -44,6 +64,7 @@ type Body = { body: string };
 export class TodoRepository {
   private readonly lists = new ListCache();
   private readonly listReads = new Coalescer<CachedList>();
+  private readonly creates = new Map<string, Batcher<NewTodo, Created>>();
 
   constructor(private readonly pool: Pool) {
     pool.on('connect', () => this.lists.clear());
@@ -66,13 +87,21 @@ export class TodoRepository {
     return this.lists.set(collectionUrl, row.snapshot, row.body ?? '[]');
   }
 
-  /** The new todo's id and JSON. */
-  async create(collectionUrl: string, todo: NewTodo): Promise<{ id: string; body: string }> {
-    const values = [collectionUrl, todo.title, todo.completed, todo.order ?? null];
-    const { rows } = await this.pool.query<{ id: string; body: string }>({ ...CREATE, values });
-    const row = rows[0];
-    if (!row) throw new Error('INSERT ... RETURNING gave no row');
-    return row;
+  /** Creates a todo; concurrent creations share one INSERT (group commit). */
+  create(collectionUrl: string, todo: NewTodo): Promise<Created> {
+    let batcher = this.creates.get(collectionUrl);
+    if (!batcher) {
+      if (this.creates.size >= 16) this.creates.clear();
+      batcher = new Batcher({ flush: (todos) => this.insert(collectionUrl, todos) });
+      this.creates.set(collectionUrl, batcher);
+    }
+    return batcher.add(todo);
+  }
+
+  private async insert(collectionUrl: string, todos: readonly NewTodo[]): Promise<Created[]> {
+    const values = [collectionUrl, todos.map((t) => t.title), todos.map((t) => t.completed), todos.map((t) => t.order ?? null)];
+    const { rows } = await this.pool.query<Created>({ ...CREATE, values });
+    return rows.sort(byId);
   }
 
   async get(collectionUrl: string, id: string): Promise<string | undefined> {

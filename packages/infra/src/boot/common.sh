@@ -2,7 +2,7 @@
 set -euo pipefail
 
 METADATA_URL=http://169.254.169.254/openstack/latest/meta_data.json
-METADATA_FILE=/run/stratus/meta_data.json
+METADATA_FILE=${STRATUS_METADATA_FILE:-/run/stratus/meta_data.json}
 
 log() { printf '[stratus] %s\n' "$*"; }
 die() {

@@ -16,7 +16,9 @@ if [[ ! -L /etc/rancher/node ]]; then
   ln -s "$state/node-identity" /etc/rancher/node
 fi
 
-node_ip=$(ip -4 route get 1.1.1.1 | awk '{for (i = 1; i < NF; i++) if ($i == "src") print $(i + 1)}')
+node_ip=$(ip -4 route get 1.1.1.1 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "src") print $(i + 1)}' || true)
+[[ -n $node_ip ]] || node_ip=$(hostname -I | awk '{print $1}')
+[[ -n $node_ip ]] || die "cannot tell this node's private address"
 floating_ip=$(meta floating_ip)
 install -d -m 0755 /etc/rancher/k3s
 {
