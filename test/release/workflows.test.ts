@@ -27,7 +27,9 @@ describe('GitHub workflows', () => {
 
   it('build exactly the apps that have a Dockerfile', () => {
     expect(appsWithDockerfile.length).toBeGreaterThan(0);
-    expect([...(load('.github/workflows/release.yml').jobs.images?.strategy?.matrix?.app ?? [])].sort()).toEqual(appsWithDockerfile);
+    expect([...(load('.github/workflows/release.yml').jobs.images?.strategy?.matrix?.app ?? [])].sort()).toEqual(
+      appsWithDockerfile,
+    );
     expect([...(load('.github/workflows/ci.yml').jobs.images?.strategy?.matrix?.app ?? [])].sort()).toEqual(appsWithDockerfile);
   });
 

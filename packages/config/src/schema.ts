@@ -108,7 +108,10 @@ export const stratusConfigSchema = z
         /** Size of the k3s server's state volume (/var/lib/rancher/k3s), kept across server replacements. */
         serverVolumeGb: positive.default(20),
         /** The cluster DNS domain (k3s: cluster.local). */
-        domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS domain such as cluster.local').default('cluster.local'),
+        domain: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS domain such as cluster.local')
+          .default('cluster.local'),
         /** What k3s and its system pods (CoreDNS, Traefik, metrics-server, local-path) keep of each node. */
         systemReserved: z.object({ cpu: quantity, memory: quantity }).default({ cpu: '750m', memory: '1536Mi' }),
       })
