@@ -1,31 +1,43 @@
 #!/usr/bin/env bash
 # PostgreSQL from the Debian binaries (/usr/lib/postgresql/<major>/bin): a throwaway cluster in a temp directory on a
-# free loopback port, with password (SCRAM) authentication over TCP only.
+# free loopback port, with password (SCRAM) authentication over TCP only. The major version is $PG_MAJOR when set,
+# else 15 (the config's versions.postgres), else the newest one installed (CI runners ship another one).
 # Verbs: install | start | stop | status | restart [DOWNTIME_SECONDS] | psql ARGS...
 #   start    idempotent; prints DATABASE_URL, PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE
 #   restart  stops the server and starts it again on the same port with the same data (for resilience tests)
 #   stop     stops the server and deletes the cluster
 source "$(dirname "$0")/lib.sh"
 
-PG_MAJOR=${PG_MAJOR:-15}
+PG_WANTED=${PG_MAJOR:-15}
 STATE=$RIG_STATE/postgres
 ENV_FILE=$STATE/env
 DB_USER=stratus
 DB_NAME=stratus
 
+# The directory of the binaries to use, or nothing when none fit.
+find_bin() {
+  local dir=/usr/lib/postgresql/$PG_WANTED/bin
+  if [[ -x $dir/postgres ]]; then
+    echo "$dir"
+  elif [[ -z ${PG_MAJOR:-} ]]; then
+    find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/postgres' 2>/dev/null | sort -V | tail -n 1 | xargs -r dirname
+  fi
+}
+
 pg_bin() {
-  local dir=/usr/lib/postgresql/$PG_MAJOR/bin
-  [[ -x $dir/postgres ]] || die "PostgreSQL $PG_MAJOR binaries not found in $dir (run: $0 install)"
+  local dir
+  dir=$(find_bin)
+  [[ -n $dir ]] || die "PostgreSQL $PG_WANTED binaries not found in /usr/lib/postgresql (run: $0 install)"
   echo "$dir"
 }
 
 install() {
-  [[ -x /usr/lib/postgresql/$PG_MAJOR/bin/postgres ]] && return 0
+  [[ -n $(find_bin) ]] && return 0
   # Debian's package would otherwise create and start a cluster of its own on port 5432.
   mkdir -p /etc/postgresql-common
   grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf ||
     echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf
-  apt_install "postgresql-$PG_MAJOR"
+  apt_install "postgresql-$PG_WANTED"
 }
 
 # The user the server runs as: initdb and postgres refuse to run as root.
@@ -60,7 +72,7 @@ init_cluster() {
   password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
   printf '%s\n' "$password" >"$STATE/pwfile"
   ((EUID == 0)) && chown "$(run_user)" "$STATE/pwfile"
-  log "initdb PostgreSQL $PG_MAJOR in $data"
+  log "initdb PostgreSQL $(basename "$(dirname "$bin")") in $data"
   as_server_user "$bin/initdb" -D "$data" -U "$DB_USER" --pwfile="$STATE/pwfile" --auth=scram-sha-256 \
     --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$STATE/initdb.log" 2>&1 || die "initdb failed (see $STATE/initdb.log)"
   rm -f "$STATE/pwfile"
@@ -77,7 +89,7 @@ log_min_messages = warning
 CONF
   echo "$data" >"$STATE/datadir"
   printf 'DATABASE_URL=postgres://%s:%s@127.0.0.1:%s/%s\nPGHOST=127.0.0.1\nPGPORT=%s\nPGUSER=%s\nPGPASSWORD=%s\nPGDATABASE=%s\nPG_MAJOR=%s\n' \
-    "$DB_USER" "$password" "$port" "$DB_NAME" "$port" "$DB_USER" "$password" "$DB_NAME" "$PG_MAJOR" >"$ENV_FILE"
+    "$DB_USER" "$password" "$port" "$DB_NAME" "$port" "$DB_USER" "$password" "$DB_NAME" "$(basename "$(dirname "$bin")")" >"$ENV_FILE"
 }
 
 server_start() {
@@ -85,7 +97,7 @@ server_start() {
   bin=$(pg_bin)
   data=$(data_dir)
   port=$(sed -n 's/^PGPORT=//p' "$ENV_FILE")
-  log "starting PostgreSQL $PG_MAJOR on 127.0.0.1:$port"
+  log "starting PostgreSQL $(basename "$(dirname "$bin")") on 127.0.0.1:$port"
   as_server_user "$bin/pg_ctl" start -D "$data" -w -t 60 -l "$data/server.log" >/dev/null ||
     die "PostgreSQL did not start (see $data/server.log)"
 }

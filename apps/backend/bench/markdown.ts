@@ -16,3 +16,12 @@ export function writeSection(file: string, name: string, content: string): void 
   const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
   writeFileSync(file, replaceSection(before, name, content));
 }
+
+/** A Markdown table with padded columns, as the formatter writes it; `right` marks right-aligned columns. */
+export function table(header: readonly string[], right: readonly boolean[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `| ${widths.map((w, i) => (right[i] ? (cells[i] ?? '').padStart(w) : (cells[i] ?? '').padEnd(w))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (right[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(header), rule, ...rows.map(line)];
+}

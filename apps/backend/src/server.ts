@@ -23,7 +23,9 @@ export class BackendServer {
   private http: Server | undefined;
   private ready = false;
   private draining = false;
+  private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly aborted = new AbortController();
   private readonly inFlight = new Set<ServerResponse>();
 
   constructor(
@@ -38,13 +40,20 @@ export class BackendServer {
     return (address as AddressInfo).port;
   }
 
-  async start(): Promise<void> {
+  /** Resolves once the schema is migrated and the API serves; `stop` ends the waiting early. */
+  start(): Promise<void> {
+    this.starting ??= this.startUp();
+    return this.starting;
+  }
+
+  private async startUp(): Promise<void> {
     const { config, logger } = this;
     let connectionString: string | undefined;
     if (config.database.kind === 'embedded') {
       this.embedded = await EmbeddedPostgres.start(config.database.dataDir);
       connectionString = this.embedded.connectionString;
       logger.info({ dataDir: config.database.dataDir }, 'embedded PostgreSQL (PGlite) started');
+      if (this.draining) return;
     } else {
       connectionString = config.database.connectionString;
     }
@@ -71,6 +80,7 @@ export class BackendServer {
       });
     });
     logger.info({ host: config.host, port: this.port }, 'listening');
+    if (this.draining) return;
     await this.migrateWithRetry(pool);
     if (!this.draining) this.ready = true;
   }
@@ -82,8 +92,9 @@ export class BackendServer {
         this.logger.info({ applied }, applied.length > 0 ? 'schema migrated' : 'schema up to date');
         return;
       } catch (e) {
+        if (this.draining) return;
         this.logger.warn({ attempt, err: (e as Error).message }, 'migration failed; retrying');
-        await sleep(delay);
+        await sleep(delay, undefined, { signal: this.aborted.signal }).catch(() => undefined);
       }
     }
   }
@@ -98,6 +109,8 @@ export class BackendServer {
     const deadline = Date.now() + this.config.shutdownTimeoutMs;
     this.draining = true;
     this.ready = false;
+    this.aborted.abort();
+    await this.starting?.catch(() => undefined);
     for (const res of this.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
     const http = this.http;
     if (http) {

@@ -61,8 +61,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const reqId = res.locals.requestId as string | undefined;
     const http = toHttpError(err);
-    if (!http || http.status >= 500) {
+    if (!http || (http.status >= 500 && http.status !== 503)) {
       logger.error({ reqId, err, method: req.method, url: req.originalUrl }, 'request failed');
+    } else if (http.status === 503) {
+      logger.warn({ reqId, err: (err as Error).message, method: req.method, url: req.originalUrl }, 'service unavailable');
     }
     if (res.headersSent) {
       req.socket.destroy();
