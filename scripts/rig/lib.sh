@@ -37,10 +37,12 @@ apt_install() {
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]} == 0)); then exec {lock}>&-; return 0; fi
   log "apt-get install ${missing[*]}"
+  local sudo=()
+  ((EUID == 0)) || sudo=(sudo)
   if [[ ! -f $RIG_STATE/.apt-updated ]]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -qq >&2
     touch "$RIG_STATE/.apt-updated"
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   exec {lock}>&-
 }

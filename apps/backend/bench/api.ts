@@ -204,6 +204,7 @@ async function main(): Promise<void> {
       ),
       '',
       'Targets:',
+      '',
       `- listing ≥ 60% of hello-world: ${pct(listRatio)}, ${verdict(listRatio >= 0.6)}`,
       `- creating ≥ 60% of hello-world: ${pct(createRatio)}, ${verdict(createRatio >= 0.6)}`,
       `- p99 ≤ 25 ms at ${STEADY_RATE} req/s: ${fmt(steadyP99)} ms (the worse of list and create), ${verdict(steadyP99 <= 25)}`,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Batcher } from './batcher.ts';
 
 describe('Batcher', () => {
-  it('sends a lone item at once and groups the items that arrive while a batch is in flight', async () => {
+  it('sends the items of one moment together and groups those that arrive while a batch is in flight', async () => {
     const batches: number[][] = [];
     let release: () => void = () => undefined;
     const batcher = new Batcher<number, string>({
@@ -12,13 +12,18 @@ describe('Batcher', () => {
         return items.map((i) => `#${i}`);
       },
     });
-    const first = batcher.add(1);
-    const rest = [batcher.add(2), batcher.add(3), batcher.add(4)];
-    expect(batches).toEqual([[1]]);
+    const first = [batcher.add(1), batcher.add(2)];
+    expect(batches).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1, 2]]);
+    const rest = [batcher.add(3), batcher.add(4), batcher.add(5)];
     release();
-    expect(await first).toBe('#1');
-    expect(await Promise.all(rest)).toEqual(['#2', '#3', '#4']);
-    expect(batches).toEqual([[1], [2, 3, 4]]);
+    expect(await Promise.all(first)).toEqual(['#1', '#2']);
+    expect(await Promise.all(rest)).toEqual(['#3', '#4', '#5']);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
   });
 
   it('splits batches at maxBatch', async () => {
@@ -31,7 +36,7 @@ describe('Batcher', () => {
       },
     });
     expect(await Promise.all([1, 2, 3, 4, 5].map((i) => batcher.add(i)))).toEqual([1, 2, 3, 4, 5]);
-    expect(sizes).toEqual([1, 2, 2]);
+    expect(sizes).toEqual([2, 2, 1]);
   });
 
   it('fails every item of a failed batch and goes on with the next', async () => {

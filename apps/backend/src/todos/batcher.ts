@@ -13,7 +13,8 @@ interface Pending<I, O> {
 
 /**
  * Group commit: an item waits while a batch is in flight, and every item that arrived meanwhile goes out together in
- * the next batch. With no batch in flight an item goes out at once, so a lone request is never delayed.
+ * the next batch. With no batch in flight an item goes out as soon as the event loop has taken in the other requests
+ * that arrived with it (`setImmediate`), so a lone request is not held back.
  */
 export class Batcher<I, O> {
   private readonly flushBatch: (items: readonly I[]) => Promise<readonly O[]>;
@@ -31,12 +32,14 @@ export class Batcher<I, O> {
   add(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.busy) void this.drain();
+      if (!this.busy) {
+        this.busy = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.busy = true;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.maxBatch);
       this.queue = this.queue.slice(batch.length);

@@ -1,7 +1,8 @@
 /**
- * Runs at most one read per key at a time and lets every caller that arrives meanwhile share the next read. Each
- * caller gets the result of a read that started after it called, so coalescing never returns a stale answer: it only
- * saves the reads that would have run side by side.
+ * Runs at most one read per key at a time and lets every caller that arrives meanwhile share the next read; an idle
+ * key reads once the event loop has taken in the requests that arrived together (`setImmediate`). Each caller gets
+ * the result of a read that started after it called, so coalescing never returns a stale answer: it only saves the
+ * reads that would have run side by side.
  */
 export class Coalescer<T> {
   private readonly inFlight = new Map<string, Promise<unknown>>();
@@ -11,11 +12,8 @@ export class Coalescer<T> {
     const queued = this.waiting.get(key);
     if (queued) return queued;
     const current = this.inFlight.get(key);
-    if (!current) return this.start(key, read);
-    const next = current.then(
-      () => this.start(key, read),
-      () => this.start(key, read),
-    );
+    const gate = current ?? new Promise<void>((resolve) => setImmediate(resolve));
+    const next = gate.then(() => this.start(key, read));
     this.waiting.set(key, next);
     return next;
   }
