@@ -30,10 +30,10 @@ install() {
   local dir src=$RIG_CACHE/promtool/src-$VERSION
   dir=$(go mod download -json "github.com/prometheus/prometheus@$MODULE_VERSION" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  mkdir -p "$BIN"
   rm -rf "$src"
   cp -r "$dir" "$src"
   chmod -R u+w "$src"
-  mkdir -p "$BIN"
   (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$BIN/promtool.tmp" ./cmd/promtool >&2)
   mv "$BIN/promtool.tmp" "$BIN/promtool"
   rm -rf "$src"
