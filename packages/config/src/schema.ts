@@ -42,8 +42,8 @@ export const stratusConfigSchema = z
           .default('15.18'),
         k3s: z
           .string()
-          .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, 'must be a k3s release such as v1.36.3+k3s1')
-          .default('v1.36.3+k3s1'),
+          .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, 'must be a k3s release such as v1.36.1+k3s1')
+          .default('v1.36.1+k3s1'),
         kubernetes: z
           .string()
           .regex(/^\d+\.\d+\.\d+$/, 'must be a Kubernetes version such as 1.36.3')

@@ -14,7 +14,7 @@ const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
 export interface K3sClusterProps {
   /** The prefix of every name (servers, volume, security group). */
   readonly namePrefix: string;
-  /** The k3s release, such as v1.36.3+k3s1. */
+  /** The k3s release, such as v1.36.1+k3s1. */
   readonly k3sVersion: string;
   /** Number of agents. */
   readonly agents: number;
@@ -59,7 +59,7 @@ export class K3sCluster extends Construct {
     checkRange('agents', props.agents, 1, 20);
     checkCidr('adminCidr', props.adminCidr);
     if (!K3S_VERSION.test(props.k3sVersion)) {
-      throw new InfraConfigError('k3sVersion', `must be a k3s release such as v1.36.3+k3s1, got "${props.k3sVersion}"`);
+      throw new InfraConfigError('k3sVersion', `must be a k3s release such as v1.36.1+k3s1, got "${props.k3sVersion}"`);
     }
 
     this.securityGroup = new ServerSecurityGroup(this, 'nodes', {
