@@ -1,3 +1,4 @@
+import { scanEvent } from './event-scanner.ts';
 import type { SensorEvent } from './window.ts';
 
 /** Why an input message went to the dead-letter topic. */
@@ -35,6 +36,12 @@ const fail = (reason: DeadLetterReason, message: string): ParsedEvent => ({
 /** Parses and validates one `events` message: `{id, sensor, value, ts}` as JSON. */
 export function parseEvent(bytes: Buffer | null): ParsedEvent {
   if (bytes === null || bytes.length === 0) return fail('invalid-json', 'the message has no value');
+  const scanned = scanEvent(bytes);
+  return scanned ? { ok: true, event: scanned } : parseJsonEvent(bytes);
+}
+
+/** The general path of {@link parseEvent}: any JSON, with the reason of the first rule it breaks. */
+export function parseJsonEvent(bytes: Buffer): ParsedEvent {
   let raw: unknown;
   try {
     raw = JSON.parse(bytes.toString('utf8'));

@@ -97,7 +97,8 @@ export class PartitionTask {
     if (!first) return { processed: 0, skipped: 0 };
     const next = snapshot.nextOffset === null ? null : BigInt(snapshot.nextOffset);
     if (next !== null && BigInt(first.offset) > next) return { processed: 0, skipped: 0, seekTo: snapshot.nextOffset ?? '0' };
-    const messages = next === null ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= next);
+    const messages =
+      next === null || BigInt(first.offset) === next ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= next);
     const skipped = batch.messages.length - messages.length;
     const last = messages[messages.length - 1];
     if (!last) return { processed: 0, skipped };
@@ -107,6 +108,7 @@ export class PartitionTask {
     const results: Message[] = [];
     const deadLetters: Message[] = [];
     const reasons: string[] = [];
+    const at = now();
     for (const m of messages) {
       const parsed = parseEvent(m.value);
       if (!parsed.ok) {
@@ -125,7 +127,7 @@ export class PartitionTask {
         });
         continue;
       }
-      const { state, result } = applyEvent(states.get(parsed.event.sensor), parsed.event, config.windowSize, now());
+      const { state, result } = applyEvent(states.get(parsed.event.sensor), parsed.event, config.windowSize, at);
       states.set(state.sensor, state);
       touched.set(state.sensor, state);
       if (result) results.push({ key: result.sensor, value: serializeResult(result) });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../producer/src/events.ts';
 import {
   addDecimal,
   applyEvent,
@@ -36,6 +37,17 @@ describe('decimals', () => {
     expect(toDecimal(1.5e21)).toEqual({ units: 1_500_000_000_000_000_000_000n, scale: 0 });
     expect(formatDecimal(parseDecimal('-0.50'))).toBe('-0.5');
     expect(formatDecimal(addDecimal(toDecimal(0.1), toDecimal(0.2)))).toBe('0.3');
+  });
+
+  it('finds the printed decimal of any double without printing it', () => {
+    const random = mulberry32(3);
+    const doubles = Array.from({ length: 20_000 }, (_, i) => {
+      const cents = Math.round((random() - 0.5) * 10 ** (1 + (i % 15)));
+      return i % 3 === 0 ? (random() - 0.5) * 10 ** ((i % 40) - 20) : cents / 10 ** (i % 7);
+    });
+    for (const n of [...doubles, 0, -0, 0.1, 0.3, 1e-7, 123456789012345, 1234567890123456, 2 ** 53, 5e-324]) {
+      expect(toDecimal(n), String(n)).toEqual(parseDecimal(String(n)));
+    }
   });
 
   it('rejects non-finite values', () => {

@@ -48,9 +48,25 @@ export class WindowStateError extends Error {
 
 const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/i;
 
-/** The exact decimal that JavaScript prints for `n` (its shortest round-trip form). */
+/** Two different decimals of at most 15 significant digits never round to the same double. */
+const MAX_DIGITS = 15;
+const LIMIT = 10 ** MAX_DIGITS;
+const POW10 = Array.from({ length: MAX_DIGITS + 1 }, (_, i) => 10 ** i);
+const POW10N = POW10.map((p) => BigInt(p));
+
+/**
+ * The exact decimal that JavaScript prints for `n` (its shortest round-trip form). When `units / 10^scale` rounds to
+ * `n` with at most 15 digits, no other decimal of at most 15 digits does, so that is the printed value; it is found
+ * without printing. Anything else is printed and read back.
+ */
 export function toDecimal(n: number): Decimal {
   if (!Number.isFinite(n)) throw new WindowStateError(`a window value must be finite, got ${n}`);
+  for (let scale = 0; scale <= MAX_DIGITS; scale++) {
+    const p = POW10[scale] as number;
+    const units = Math.round(n * p);
+    if (Math.abs(units) >= LIMIT) break;
+    if (units / p === n) return { units: BigInt(units), scale };
+  }
   return parseDecimal(String(n));
 }
 
@@ -69,10 +85,12 @@ export function parseDecimal(text: string): Decimal {
 }
 
 function rescale(d: Decimal, scale: number): bigint {
-  return d.units * 10n ** BigInt(scale - d.scale);
+  const by = scale - d.scale;
+  return by === 0 ? d.units : d.units * (POW10N[by] ?? 10n ** BigInt(by));
 }
 
 export function addDecimal(a: Decimal, b: Decimal): Decimal {
+  if (a.scale === b.scale) return { units: a.units + b.units, scale: a.scale };
   const scale = Math.max(a.scale, b.scale);
   return { units: rescale(a, scale) + rescale(b, scale), scale };
 }

@@ -201,7 +201,7 @@ export const stratusConfigSchema = z
           .object({
             replicas: positive.default(3),
             metricsPort: port.default(9465),
-            resources: resources.default({ cpu: '100m', memory: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
+            resources: resources.default({ cpu: '100m', memory: '256Mi', cpuLimit: '1', memoryLimit: '512Mi' }),
           })
           .prefault({}),
       })
