@@ -8,4 +8,5 @@ bash scripts/rig/prepare.sh
 pnpm --silent lint
 pnpm --silent typecheck
 bash scripts/check-dist.sh
-pnpm --silent exec vitest run
+pnpm --silent exec vitest run --reporter=default --reporter=json --outputFile=.rig/vitest.json
+node -e 'const r = require("./.rig/vitest.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)'
