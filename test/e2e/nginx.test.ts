@@ -1,19 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { type IncomingHttpHeaders, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { defaults } from '@stratus/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rig, rigCommand } from '../support/rig.ts';
+import { rig } from '../support/rig.ts';
 import { BackendProcess, freePort } from './backend-process.ts';
 import { DnsStub } from './dns-stub.ts';
+import { buildFrontend, dropDatabase, freshDatabase, frontend } from './fixtures.ts';
 import { entrypointEnv, NginxServer, renderTemplate } from './nginx-server.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const frontend = join(root, 'apps/frontend');
 const TEMPLATE = readFileSync(join(frontend, 'nginx/default.conf.template'), 'utf8');
 const DOCKERFILE = readFileSync(join(frontend, 'Dockerfile'), 'utf8');
 const RESOLV_CONF = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
@@ -50,21 +46,6 @@ function call(
     req.end(options.body);
   });
 }
-
-const sql = (statement: string) =>
-  rigCommand(
-    'postgres',
-    'psql',
-    '-qAt',
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-d',
-    'postgres',
-    '-c',
-    'SET client_min_messages = warning',
-    '-c',
-    statement,
-  );
 
 describe("the frontend image's nginx config: rendered like the image's entrypoint, real nginx, real backend", () => {
   let tools: Record<string, string>;
@@ -105,30 +86,9 @@ describe("the frontend image's nginx config: rendered like the image's entrypoin
 
   beforeAll(async () => {
     tools = rig('nginx');
-    build = mkdtempSync(join(tmpdir(), 'stratus-nginx-build-'));
+    build = buildFrontend('stratus-nginx-build-');
     chmodSync(build, 0o755);
-    execFileSync(
-      process.execPath,
-      [
-        join(frontend, 'node_modules/vite/bin/vite.js'),
-        'build',
-        '--configLoader',
-        'runner',
-        '--outDir',
-        build,
-        '--emptyOutDir',
-        '--logLevel',
-        'warn',
-      ],
-      { cwd: frontend, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    const { DATABASE_URL } = rig('postgres');
-    if (!DATABASE_URL) throw new Error('scripts/rig/postgres.sh start did not print DATABASE_URL');
-    sql(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-    sql(`CREATE DATABASE ${DATABASE}`);
-    const databaseUrl = new URL(DATABASE_URL);
-    databaseUrl.pathname = `/${DATABASE}`;
-    backend = new BackendProcess({ databaseUrl: databaseUrl.href });
+    backend = new BackendProcess({ databaseUrl: freshDatabase(DATABASE) });
     await backend.start();
     dns = new DnsStub();
     resolver = await dns.start();
@@ -140,7 +100,7 @@ describe("the frontend image's nginx config: rendered like the image's entrypoin
     for (const server of servers) await server.stop();
     await backend?.stop();
     await dns?.stop();
-    if (backend) sql(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+    if (backend) dropDatabase(DATABASE);
     if (build) rmSync(build, { recursive: true, force: true });
   });
 

@@ -1,18 +1,11 @@
-/// <reference lib="dom" />
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
-import { rig, rigCommand } from '../support/rig.ts';
 import { AppServer } from './app-server.ts';
 import { BackendProcess } from './backend-process.ts';
+import { buildFrontend, dropDatabase, freshDatabase } from './fixtures.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const frontend = join(root, 'apps/frontend');
 const DATABASE = 'stratus_e2e';
 
 interface ServerTodo {
@@ -21,22 +14,6 @@ interface ServerTodo {
   readonly completed: boolean;
   readonly order: number;
 }
-
-/** Runs SQL on the rig's PostgreSQL as its admin user. */
-const sql = (statement: string) =>
-  rigCommand(
-    'postgres',
-    'psql',
-    '-qAt',
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-d',
-    'postgres',
-    '-c',
-    'SET client_min_messages = warning',
-    '-c',
-    statement,
-  );
 
 describe('TodoMVC in headless Chromium: production build, real backend, real PostgreSQL', () => {
   let build: string;
@@ -47,29 +24,8 @@ describe('TodoMVC in headless Chromium: production build, real backend, real Pos
   let page: Page;
 
   beforeAll(async () => {
-    build = mkdtempSync(join(tmpdir(), 'stratus-frontend-build-'));
-    execFileSync(
-      process.execPath,
-      [
-        join(frontend, 'node_modules/vite/bin/vite.js'),
-        'build',
-        '--configLoader',
-        'runner',
-        '--outDir',
-        build,
-        '--emptyOutDir',
-        '--logLevel',
-        'warn',
-      ],
-      { cwd: frontend, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    const { DATABASE_URL } = rig('postgres');
-    if (!DATABASE_URL) throw new Error('scripts/rig/postgres.sh start did not print DATABASE_URL');
-    sql(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-    sql(`CREATE DATABASE ${DATABASE}`);
-    const databaseUrl = new URL(DATABASE_URL);
-    databaseUrl.pathname = `/${DATABASE}`;
-    backend = new BackendProcess({ databaseUrl: databaseUrl.href });
+    build = buildFrontend('stratus-frontend-build-');
+    backend = new BackendProcess({ databaseUrl: freshDatabase(DATABASE) });
     await backend.start();
     app = new AppServer({ root: build, backendUrl: backend.url });
     origin = await app.start();
@@ -80,7 +36,7 @@ describe('TodoMVC in headless Chromium: production build, real backend, real Pos
     await browser?.close();
     await app?.stop();
     await backend?.stop();
-    if (backend) sql(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+    if (backend) dropDatabase(DATABASE);
     if (build) rmSync(build, { recursive: true, force: true });
   });
 
