@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { MetricsServer } from '@stratus/telemetry/metrics-server';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The processor's Prometheus metrics and the HTTP server that exposes them on `/metrics`. */
@@ -33,34 +32,18 @@ export class ProcessorMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  private server: Server | undefined;
+  private readonly server = new MetricsServer(this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
 
   /** Serves `/metrics` and `/healthz`; port 0 picks a free one. Returns the port. */
-  async listen(port: number, healthy: () => boolean): Promise<number> {
-    const server = createServer((req, res) => {
-      if (req.url === '/metrics') {
-        this.registry.metrics().then(
-          (body) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(body),
-          (e: Error) => res.writeHead(500).end(e.message),
-        );
-      } else if (req.url === '/healthz') {
-        res.writeHead(healthy() ? 200 : 503).end();
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(port, resolve));
-    return (server.address() as AddressInfo).port;
+  listen(port: number, healthy: () => boolean): Promise<number> {
+    return this.server.listen(port, healthy);
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 }

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { MetricsServer } from '@stratus/telemetry/metrics-server';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 
 /** The producer's Prometheus metrics and the HTTP server that exposes them on `/metrics`. */
@@ -15,34 +14,18 @@ export class ProducerMetrics {
     help: 'Sends that failed after the client gave up retrying.',
     registers: [this.registry],
   });
-  private server: Server | undefined;
+  private readonly server = new MetricsServer(this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
 
   /** Serves `/metrics` and `/healthz`; port 0 picks a free one. Returns the port. */
-  async listen(port: number): Promise<number> {
-    const server = createServer((req, res) => {
-      if (req.url === '/metrics') {
-        this.registry.metrics().then(
-          (body) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(body),
-          (e: Error) => res.writeHead(500).end(e.message),
-        );
-      } else if (req.url === '/healthz') {
-        res.writeHead(200).end();
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(port, resolve));
-    return (server.address() as AddressInfo).port;
+  listen(port: number): Promise<number> {
+    return this.server.listen(port);
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 }
