@@ -24,7 +24,13 @@ describe('sensorPartition', () => {
   const kafkajsDefault = (key: string, partitions: number) =>
     defaultPartitioner({
       topic: 't',
-      partitionMetadata: Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0, replicas: [], isr: [] })),
+      partitionMetadata: Array.from({ length: partitions }, (_, i) => ({
+        partitionId: i,
+        partitionErrorCode: 0,
+        leader: 0,
+        replicas: [],
+        isr: [],
+      })),
       message: { key, value: null },
     });
 
@@ -39,7 +45,10 @@ describe('sensorPartition', () => {
       const sensors = Array.from({ length: n }, (_, i) => `s-${(i * 7919) % 1000}`);
       for (const partitions of [1, 3, 7]) {
         const load = new Array<number>(partitions).fill(0);
-        for (const s of sensors) load[sensorPartition(s, sensors, partitions)] += 1;
+        for (const s of sensors) {
+          const p = sensorPartition(s, sensors, partitions);
+          load[p] = (load[p] ?? 0) + 1;
+        }
         expect(Math.max(...load) - Math.min(...load)).toBeLessThanOrEqual(1);
       }
     }
