@@ -155,6 +155,16 @@ export async function produce(
 export const eventMessages = (events: readonly SensorEvent[]): Message[] =>
   events.map((e) => ({ key: e.sensor, value: serializeEvent(e) }));
 
+/**
+ * The events as the reference's `producer.py` writes them: Python's `json.dumps` spacing, `ts` as float epoch
+ * seconds (`time.time()`); every third one with its keys in another order.
+ */
+export const referenceMessages = (events: readonly SensorEvent[]): Message[] =>
+  events.map((e, i) => {
+    const fields = [`"id": ${e.id}`, `"sensor": "${e.sensor}"`, `"value": ${e.value}`, `"ts": ${e.ts / 1000}`];
+    return { key: e.sensor, value: `{${(i % 3 === 2 ? fields.reverse() : fields).join(', ')}}` };
+  });
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The processor as a separate OS process, started with tsx, so that tests can kill -9 it. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SENSOR_NAME, SENSOR_NAME_RULE } from './sensor.ts';
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.2.3');
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-"');
@@ -191,7 +192,7 @@ export const stratusConfigSchema = z
         producer: z
           .object({
             sensors: z
-              .array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a sensor name'))
+              .array(z.string().regex(SENSOR_NAME, `must be a sensor name: ${SENSOR_NAME_RULE}`))
               .min(1)
               .default(['A', 'B', 'C']),
             ratePerSecond: z.number().positive().max(100_000).default(10),
