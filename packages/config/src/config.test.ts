@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaults, envOverrides, imageRef, loadConfig } from './config.ts';
+import { ConfigError, defaults, envName, envOverrides, imageRef, loadConfig, NON_CONFIG_VARIABLES } from './config.ts';
 
 describe('defaults', () => {
   it('mirror the reference deployment', () => {
@@ -64,6 +64,57 @@ describe('loadConfig', () => {
       /stream\.processor\.replicas = 4: must be at most the partitions of events \(3\)/,
     );
     expect(() => loadConfig({ env: {}, overrides: { todo: { backend: { minReplicas: 7 } } } })).toThrow(ConfigError);
+  });
+});
+
+describe('unknown keys', () => {
+  it('fail for a variable that names no field, with the variable and the closest field', () => {
+    expect(() => loadConfig({ env: { STRATUS_CLUSTER__AGENT: '5' } })).toThrow(
+      'cluster.agent: unknown key (set by STRATUS_CLUSTER__AGENT); did you mean cluster.agents (STRATUS_CLUSTER__AGENTS)?',
+    );
+    expect(() => loadConfig({ env: { STRATUS_CLUSTER_AGENTS: '5' } })).toThrow(/did you mean cluster\.agents/);
+  });
+
+  it('fail for a key inside a JSON value of a variable', () => {
+    const topics = JSON.stringify({ events: { name: 'e', partitions: 3, replicationFactor: 3, partition: 1 } });
+    expect(() => loadConfig({ env: { STRATUS_STREAM__TOPICS: topics } })).toThrow(
+      /stream\.topics\.events\.partition: unknown key \(set by STRATUS_STREAM__TOPICS\); did you mean stream\.topics\.events\.partitions/,
+    );
+  });
+
+  it('fail for a key in the file at any depth, naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratus-config-'));
+    const file = join(dir, 'stratus.config.json');
+    writeFileSync(file, JSON.stringify({ todo: { backend: { replica: 3 } }, monitorin: {} }));
+    let message = '';
+    try {
+      loadConfig({ file, env: {} });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(`todo.backend.replica: unknown key (set by ${file}); did you mean todo.backend.replicas?`);
+    expect(message).toContain(`monitorin: unknown key (set by ${file}); did you mean monitoring?`);
+  });
+
+  it('are reported together with bad values', () => {
+    expect(() => loadConfig({ env: { STRATUS_CLUSTER__AGENTS: '0', STRATUS_CLUSTER__AGENT: '5' } })).toThrow(
+      /cluster\.agent: unknown key[\s\S]*cluster\.agents = 0/,
+    );
+  });
+
+  it('leave the declared non-config variables alone', () => {
+    const env = Object.fromEntries(Object.keys(NON_CONFIG_VARIABLES).map((name) => [name, '/tmp/x']));
+    expect(envOverrides(env).tree).toEqual({});
+    expect(loadConfig({ env: { ...env, STRATUS_CONFIG: '' } }).cluster.agents).toBe(2);
+  });
+});
+
+describe('envName', () => {
+  it('is the variable envOverrides reads back', () => {
+    expect(envName(['openstack', 'webFlavor'])).toBe('STRATUS_OPENSTACK__WEB_FLAVOR');
+    expect(envOverrides({ [envName(['stream', 'kafka', 'minInsyncReplicas'])]: '1' }).tree).toEqual({
+      stream: { kafka: { minInsyncReplicas: 1 } },
+    });
   });
 });
 
