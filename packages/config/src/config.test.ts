@@ -59,6 +59,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file, env: {} })).toThrow(/stream\.windowSize = -1: .*\(set by .*bad\.json\)/);
   });
 
+  it('overrides one field of requests and limits, keeping the others, and reads a bare number as a quantity', () => {
+    const c = loadConfig({
+      env: { STRATUS_STREAM__KAFKA__RESOURCES__CPU: '150m', STRATUS_STREAM__KAFKA__RESOURCES__CPU_LIMIT: '3' },
+    });
+    expect(c.stream.kafka.resources).toEqual({ ...defaults.stream.kafka.resources, cpu: '150m', cpuLimit: '3' });
+    expect(() => loadConfig({ env: { STRATUS_TODO__DATABASE__RESOURCES__MEMORY: 'lots' } })).toThrow(
+      /todo\.database\.resources\.memory = "lots": must be a Kubernetes quantity .*\(set by STRATUS_TODO__DATABASE__RESOURCES__MEMORY\)/,
+    );
+  });
+
   it('checks rules that span fields', () => {
     expect(() => loadConfig({ env: {}, overrides: { stream: { processor: { replicas: 4 } } } })).toThrow(
       /stream\.processor\.replicas = 4: must be at most the partitions of events \(3\)/,

@@ -15,14 +15,26 @@ const cidr = z
 const flavor = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be an OpenStack flavor name such as cb1.medium (lowercase, digits, ".", "_", "-")');
-const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity such as 250m or 512Mi');
+/** A Kubernetes quantity; a bare number (`STRATUS_..._CPU_LIMIT=2` parses as one) is read as its text. */
+const quantity = z.coerce.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity such as 250m or 512Mi');
 
-const resources = z.object({
-  cpu: quantity,
-  memory: quantity,
-  cpuLimit: quantity,
-  memoryLimit: quantity,
-});
+interface ResourceDefaults {
+  readonly cpu: string;
+  readonly memory: string;
+  readonly cpuLimit: string;
+  readonly memoryLimit: string;
+}
+
+/** Requests and limits, each field defaulted on its own, so `STRATUS_..._RESOURCES__CPU=200m` overrides one of them. */
+const resources = (d: ResourceDefaults) =>
+  z
+    .object({
+      cpu: quantity.default(d.cpu),
+      memory: quantity.default(d.memory),
+      cpuLimit: quantity.default(d.cpuLimit),
+      memoryLimit: quantity.default(d.memoryLimit),
+    })
+    .prefault({});
 
 const topic = z.object({
   name: topicName,
@@ -136,7 +148,7 @@ export const stratusConfigSchema = z
             minReplicas: positive.default(2),
             maxReplicas: positive.default(6),
             targetCpuPercent: positive.max(100).default(70),
-            resources: resources.default({ cpu: '100m', memory: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
+            resources: resources({ cpu: '100m', memory: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
           })
           .prefault({}),
         frontend: z
@@ -144,7 +156,7 @@ export const stratusConfigSchema = z
             service: dnsLabel.default('frontend'),
             port: port.default(8080),
             replicas: positive.default(2),
-            resources: resources.default({ cpu: '50m', memory: '32Mi', cpuLimit: '200m', memoryLimit: '64Mi' }),
+            resources: resources({ cpu: '50m', memory: '32Mi', cpuLimit: '200m', memoryLimit: '64Mi' }),
           })
           .prefault({}),
         database: z
@@ -155,7 +167,7 @@ export const stratusConfigSchema = z
             user: z.string().default('todo'),
             secret: dnsLabel.default('database-credentials'),
             storage: quantity.default('5Gi'),
-            resources: resources.default({ cpu: '250m', memory: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+            resources: resources({ cpu: '250m', memory: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
           })
           .prefault({}),
       })
@@ -176,7 +188,7 @@ export const stratusConfigSchema = z
               .regex(/^[A-Za-z0-9_-]{22}$/, 'must be a Kafka cluster id: 22 base64url characters')
               .default('c3RyYXR1cy1rYWZrYS0wMQ'),
             storage: quantity.default('10Gi'),
-            resources: resources.default({ cpu: '500m', memory: '1Gi', cpuLimit: '2', memoryLimit: '2Gi' }),
+            resources: resources({ cpu: '500m', memory: '1Gi', cpuLimit: '2', memoryLimit: '2Gi' }),
           })
           .prefault({}),
         topics: z
@@ -197,14 +209,14 @@ export const stratusConfigSchema = z
               .default(['A', 'B', 'C']),
             ratePerSecond: z.number().positive().max(100_000).default(10),
             metricsPort: port.default(9464),
-            resources: resources.default({ cpu: '50m', memory: '64Mi', cpuLimit: '250m', memoryLimit: '128Mi' }),
+            resources: resources({ cpu: '50m', memory: '64Mi', cpuLimit: '250m', memoryLimit: '128Mi' }),
           })
           .prefault({}),
         processor: z
           .object({
             replicas: positive.default(3),
             metricsPort: port.default(9465),
-            resources: resources.default({ cpu: '100m', memory: '256Mi', cpuLimit: '1', memoryLimit: '512Mi' }),
+            resources: resources({ cpu: '100m', memory: '256Mi', cpuLimit: '1', memoryLimit: '512Mi' }),
           })
           .prefault({}),
       })
@@ -218,10 +230,10 @@ export const stratusConfigSchema = z
           .default('15d'),
         storage: quantity.default('10Gi'),
         grafanaSecret: dnsLabel.default('grafana-admin'),
-        prometheus: resources.default({ cpu: '200m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
-        grafana: resources.default({ cpu: '100m', memory: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
-        kubeStateMetrics: resources.default({ cpu: '50m', memory: '64Mi', cpuLimit: '200m', memoryLimit: '128Mi' }),
-        nodeExporter: resources.default({ cpu: '20m', memory: '32Mi', cpuLimit: '100m', memoryLimit: '64Mi' }),
+        prometheus: resources({ cpu: '200m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+        grafana: resources({ cpu: '100m', memory: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
+        kubeStateMetrics: resources({ cpu: '50m', memory: '64Mi', cpuLimit: '200m', memoryLimit: '128Mi' }),
+        nodeExporter: resources({ cpu: '20m', memory: '32Mi', cpuLimit: '100m', memoryLimit: '64Mi' }),
         /** Alert thresholds: 5xx share of API requests, summed consumer lag, container restarts per hour. */
         alerts: z
           .object({
