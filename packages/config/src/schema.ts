@@ -55,6 +55,8 @@ export const stratusConfigSchema = z
         nginx: z.string().default('1.29-alpine'),
         kubeStateMetrics: z.string().default('v2.17.0'),
         nodeExporter: z.string().default('v1.12.1'),
+        spark: semver.default('4.1.1'),
+        iceberg: semver.default('1.12.0'),
       })
       .prefault({}),
     images: z
