@@ -80,6 +80,8 @@ export const stratusConfigSchema = z
         duckdb: semver.default('1.5.5'),
         /** PyIceberg, the second engine the lake tests read the archiver's tables with. */
         pyiceberg: semver.default('0.12.0'),
+        spark: semver.default('4.1.1'),
+        iceberg: semver.default('1.12.0'),
       })
       .prefault({}),
     images: z
@@ -283,6 +285,69 @@ export const stratusConfigSchema = z
             flushIntervalMs: positive.max(3_600_000).default(5_000),
             metricsPort: port.default(9466),
             resources: resources.default({ cpu: '250m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+          })
+          .prefault({}),
+        /** The batch job: per sensor and minute, hour and day aggregates, and the window reconciliation. */
+        batch: z
+          .object({
+            /** The engine of the scheduled run: DuckDB in one pod, or Spark with executors as pods. */
+            engine: z.enum(['duckdb', 'spark']).default('duckdb'),
+            /** CronJob schedule (UTC) of the run that recomputes the days before today. */
+            schedule: z.string().min(9).default('30 0 * * *'),
+            /** Days, ending yesterday, that each scheduled run recomputes (late events land in the lake later). */
+            lookbackDays: positive.max(366).default(2),
+            tables: z
+              .object({
+                minute: icebergName.default('sensor_minute'),
+                hour: icebergName.default('sensor_hour'),
+                day: icebergName.default('sensor_day'),
+                reconciliation: icebergName.default('window_reconciliation'),
+              })
+              .prefault({}),
+            resources: resources.default({ cpu: '250m', memory: '1Gi', cpuLimit: '2', memoryLimit: '2Gi' }),
+          })
+          .prefault({}),
+        /** Table maintenance on Spark: compaction, snapshot expiry, orphan-file removal. */
+        maintenance: z
+          .object({
+            schedule: z.string().min(9).default('0 3 * * *'),
+            /** Snapshots younger than this are kept (time travel reaches this far back). */
+            snapshotRetentionHours: positive.default(168),
+            /** At least this many snapshots are kept, however old. */
+            retainLastSnapshots: positive.default(5),
+            /** Files that no snapshot references are deleted once older than this (longer than any running write). */
+            orphanMinAgeHours: positive.min(24).default(72),
+            /** Compaction aims for data files of this size. */
+            targetFileSizeMiB: positive.max(2048).default(128),
+          })
+          .prefault({}),
+        /** Spark on Kubernetes: the batch job's engine at scale and the maintenance engine. */
+        spark: z
+          .object({
+            /** Builds on the apache/spark image of `versions.spark` with the Iceberg jars added (lake-spark image). */
+            baseImage: z.string().min(1).default('apache/spark:4.1.1-scala2.13-java21-python3-ubuntu'),
+            serviceAccount: dnsLabel.default('spark'),
+            executors: positive.max(100).default(2),
+            /** The uid of the apache/spark image's `spark` user. */
+            uid: positive.default(185),
+            driver: resources.default({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
+            executor: resources.default({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
+          })
+          .prefault({}),
+        /** The in-cluster SeaweedFS (when `lake.storage.backend` is seaweedfs): one master, volume, filer and S3 gateway. */
+        seaweedfsCluster: z
+          .object({
+            image: z.string().min(1).default('chrislusf/seaweedfs:4.53'),
+            /** The uid and gid SeaweedFS runs as (the image's default is root; restricted Pod Security needs a non-root uid). */
+            uid: positive.default(1000),
+            masterStorage: quantity.default('1Gi'),
+            volumeStorage: quantity.default('20Gi'),
+            filerStorage: quantity.default('2Gi'),
+            masterPort: port.default(9333),
+            volumePort: port.default(8080),
+            filerPort: port.default(8888),
+            metricsPort: port.default(9327),
+            resources: resources.default({ cpu: '100m', memory: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
           })
           .prefault({}),
       })
