@@ -79,3 +79,22 @@ describe('imageRef', () => {
     expect(imageRef(c, 'backend')).toBe('ghcr.io/acme/backend:2.0.0');
   });
 });
+
+describe('lake', () => {
+  it('defaults to SeaweedFS with the stratus namespace and the events and windows tables', () => {
+    expect(defaults.lake.storage.backend).toBe('seaweedfs');
+    expect(defaults.lake.catalog.namespace).toBe('stratus');
+    expect(defaults.lake.tables).toMatchObject({ events: 'events', windows: 'windows' });
+  });
+
+  it('refuses more archivers than partitions and names the field', () => {
+    expect(() => loadConfig({ env: { STRATUS_LAKE__ARCHIVER__REPLICAS: '4' } })).toThrow(/lake\.archiver\.replicas.*partitions of events/);
+  });
+
+  it('refuses a storage backend it does not know and a table name Iceberg would not take', () => {
+    expect(() => loadConfig({ env: { STRATUS_LAKE__STORAGE__BACKEND: 'minio' } })).toThrow(/lake\.storage\.backend/);
+    expect(() => loadConfig({ env: { STRATUS_LAKE__TABLES__EVENTS: 'My Events' } })).toThrow(
+      /lake\.tables\.events = "My Events": must be an Iceberg identifier/,
+    );
+  });
+});

@@ -3,6 +3,10 @@ import { z } from 'zod';
 const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.2.3');
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-"');
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name: letters, digits, ".", "_" and "-"');
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name: 3 to 63 lowercase letters, digits, "." and "-"');
+const icebergName = z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'must be an Iceberg identifier: lowercase letters, digits and "_"');
 const port = z.number().int().min(1).max(65535);
 const positive = z.number().int().min(1);
 const cidr = z
@@ -55,6 +59,10 @@ export const stratusConfigSchema = z
         nginx: z.string().default('1.29-alpine'),
         kubeStateMetrics: z.string().default('v2.17.0'),
         nodeExporter: z.string().default('v1.12.1'),
+        /** The SeaweedFS Go module version the rig builds (releases are tagged 4.xx, so the module has pseudo-versions). */
+        seaweedfs: z.string().default('v0.0.0-20261109003541-7506e5f91cd6'),
+        /** DuckDB in the archiver and the batch job; its extensions must be built for exactly this version. */
+        duckdb: semver.default('1.5.5'),
       })
       .prefault({}),
     images: z
@@ -206,6 +214,62 @@ export const stratusConfigSchema = z
           .prefault({}),
       })
       .prefault({}),
+    lake: z
+      .object({
+        /** The Kubernetes namespace of the lake's object store, catalog, archiver and jobs. */
+        namespace: dnsLabel.default('lake'),
+        storage: z
+          .object({
+            /** Where the lake's files live: SeaweedFS in the cluster, or the OpenStack cloud's Swift S3 API. */
+            backend: z.enum(['seaweedfs', 'swift']).default('seaweedfs'),
+            /** The S3 API endpoint; empty means the in-cluster SeaweedFS service (`lake.seaweedfs`). */
+            endpoint: z.string().default(''),
+            bucket: bucketName.default('stratus-lake'),
+            region: z.string().min(1).default('us-east-1'),
+            /** The Secret holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the S3 API and the catalog. */
+            secret: dnsLabel.default('lake-s3-credentials'),
+          })
+          .prefault({}),
+        seaweedfs: z
+          .object({
+            service: dnsLabel.default('seaweedfs'),
+            s3Port: port.default(8333),
+            /** The port of the Iceberg REST catalog that SeaweedFS's S3 gateway serves. */
+            icebergPort: port.default(8181),
+          })
+          .prefault({}),
+        catalog: z
+          .object({
+            /** The Iceberg REST catalog URL; empty means SeaweedFS's catalog in the cluster. */
+            url: z.string().default(''),
+            /** The catalog's warehouse (SeaweedFS: the table bucket). */
+            warehouse: bucketName.default('stratus-lake'),
+            /** The Iceberg namespace of the lake's tables. */
+            namespace: icebergName.default('stratus'),
+          })
+          .prefault({}),
+        tables: z
+          .object({
+            events: icebergName.default('events'),
+            windows: icebergName.default('windows'),
+            /** The archiver's Kafka positions, committed with the rows they cover. */
+            positions: icebergName.default('archiver_positions'),
+          })
+          .prefault({}),
+        archiver: z
+          .object({
+            consumerGroup: z.string().min(1).default('archiver'),
+            replicas: positive.default(1),
+            /** A batch is committed when it holds this many rows... */
+            flushRows: positive.max(10_000_000).default(50_000),
+            /** ...or when its oldest row has waited this long. */
+            flushIntervalMs: positive.max(3_600_000).default(5_000),
+            metricsPort: port.default(9466),
+            resources: resources.default({ cpu: '250m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
     monitoring: z
       .object({
         namespace: dnsLabel.default('monitoring'),
@@ -249,6 +313,12 @@ export const stratusConfigSchema = z
     }
     if (c.stream.kafka.minInsyncReplicas > c.stream.kafka.brokers) {
       issue(['stream', 'kafka', 'minInsyncReplicas'], `must be at most stream.kafka.brokers (${c.stream.kafka.brokers})`);
+    }
+    if (c.lake.archiver.replicas > c.stream.topics.events.partitions) {
+      issue(
+        ['lake', 'archiver', 'replicas'],
+        `must be at most the partitions of ${c.stream.topics.events.name} (${c.stream.topics.events.partitions}); more instances would sit idle`,
+      );
     }
     for (const [key, t] of Object.entries(c.stream.topics)) {
       if (t.replicationFactor > c.stream.kafka.brokers) {
