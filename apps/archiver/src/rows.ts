@@ -9,7 +9,7 @@ export interface Source {
 
 /** One row of the `events` table, before the archiver stamps `ingested_at`. */
 export interface EventRow extends Source {
-  readonly id: number;
+  readonly id: number | bigint;
   readonly sensor: string;
   readonly value: number;
   readonly ts: number;

@@ -284,7 +284,7 @@ export const stratusConfigSchema = z
             /** ...or when its oldest row has waited this long. */
             flushIntervalMs: positive.max(3_600_000).default(5_000),
             metricsPort: port.default(9466),
-            resources: resources.default({ cpu: '250m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+            resources: resources({ cpu: '250m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
           })
           .prefault({}),
         /** The batch job: per sensor and minute, hour and day aggregates, and the window reconciliation. */
@@ -304,7 +304,7 @@ export const stratusConfigSchema = z
                 reconciliation: icebergName.default('window_reconciliation'),
               })
               .prefault({}),
-            resources: resources.default({ cpu: '250m', memory: '1Gi', cpuLimit: '2', memoryLimit: '2Gi' }),
+            resources: resources({ cpu: '250m', memory: '1Gi', cpuLimit: '2', memoryLimit: '2Gi' }),
           })
           .prefault({}),
         /** Table maintenance on Spark: compaction, snapshot expiry, orphan-file removal. */
@@ -330,8 +330,8 @@ export const stratusConfigSchema = z
             executors: positive.max(100).default(2),
             /** The uid of the apache/spark image's `spark` user. */
             uid: positive.default(185),
-            driver: resources.default({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
-            executor: resources.default({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
+            driver: resources({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
+            executor: resources({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
           })
           .prefault({}),
         /** The in-cluster SeaweedFS (when `lake.storage.backend` is seaweedfs): one master, volume, filer and S3 gateway. */
@@ -347,7 +347,7 @@ export const stratusConfigSchema = z
             volumePort: port.default(8080),
             filerPort: port.default(8888),
             metricsPort: port.default(9327),
-            resources: resources.default({ cpu: '100m', memory: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+            resources: resources({ cpu: '100m', memory: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
           })
           .prefault({}),
       })
