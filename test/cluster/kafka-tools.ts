@@ -137,7 +137,12 @@ export class KafkaTools {
       .split('\n')
       .map((l) => l.trim().split(/\s+/))
       .filter((f) => /^\d+$/.test(f[0] ?? '') && /Leader|Follower|Observer/.test(f[f.length - 1] ?? ''));
-    const header = replicationOut.split('\n')[0]?.trim().split(/\s+/) ?? [];
+    const header =
+      replicationOut
+        .split('\n')
+        .find((l) => l.trim().startsWith('NodeId'))
+        ?.trim()
+        .split(/\s+/) ?? [];
     const lagAt = header.indexOf('Lag');
     return {
       leaderId: Number(field('LeaderId')),
