@@ -63,11 +63,12 @@ export function todoSuite(cluster: () => DeployedCluster): void {
         lis.map((li) => `${li.querySelector('label')?.textContent}${li.classList.contains('completed') ? ' ✓' : ''}`),
       );
     const count = () => page.locator('.todo-count').textContent();
-    const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });
+    const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 100 });
 
     it('serves TodoMVC in Chromium: create, edit, complete, filter, clear completed, and after a reload the data is back', async () => {
       expect((await call(api(), 'DELETE')).status).toBe(204);
       page = await browser.context.newPage();
+      page.setDefaultTimeout(60_000);
       const requests: string[] = [];
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(`${cluster().ingressUrl}/#/`);
