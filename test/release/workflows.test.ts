@@ -30,6 +30,16 @@ describe('GitHub workflows', () => {
     expect([...(load('.github/workflows/ci.yml').jobs.images?.strategy?.matrix?.app ?? [])].sort()).toEqual(apps);
   });
 
+  it('run test/cluster in CI against k3d with images built from apps/Dockerfile, and keep it out of the rig job', () => {
+    const ci = readFileSync('.github/workflows/ci.yml', 'utf8');
+    const jobs = (parse(ci) as { jobs: Record<string, { steps: { run?: string }[] }> }).jobs;
+    const runs = (job: string) => (jobs[job]?.steps ?? []).map((s) => s.run ?? '').join('\n');
+    expect(runs('cluster')).toMatch(/docker buildx build --load --file apps\/Dockerfile/);
+    expect(runs('cluster')).toMatch(/k3d cluster create/);
+    expect(runs('cluster')).toMatch(/vitest run --project cluster/);
+    expect(runs('test')).toMatch(/vitest run --project unit --project integration/);
+  });
+
   it('release on semver tags with minimal permissions', () => {
     const release = load('.github/workflows/release.yml');
     expect(release.on).toEqual({ push: { tags: ['v*.*.*'] } });

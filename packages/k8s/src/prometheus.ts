@@ -67,7 +67,9 @@ export class Prometheus extends Construct {
       }),
     );
     this.files = {
-      [PROMETHEUS_FILES.config]: stringify(prometheusConfig(PROMETHEUS_FILES.rules)),
+      [PROMETHEUS_FILES.config]: stringify(
+        prometheusConfig(PROMETHEUS_FILES.rules, [config.todo.namespace, config.stream.namespace, config.monitoring.namespace]),
+      ),
       [PROMETHEUS_FILES.rules]: stringify(alertRules(config)),
     };
     const configMap = new kplus.ConfigMap(this, 'Config', {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaults, parseConfig, type StratusConfig } from '@stratus/config';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { renderManifests, renderStream, synthKubernetes } from './synth.ts';
 
 interface Obj {
@@ -281,6 +281,9 @@ describe('monitoring', () => {
   it('discovers annotated pods and scrapes kubelets and cAdvisor through the API server with its own RBAC', () => {
     const config = find('ConfigMap', 'prometheus-config').data?.['prometheus.yml'] ?? '';
     expect(config).toContain('role: pod');
+    expect(parse(config).scrape_configs[0].kubernetes_sd_configs).toEqual([
+      { role: 'pod', namespaces: { names: ['todo', 'stream', 'monitoring'] } },
+    ]);
     expect(config).toContain('/api/v1/nodes/$1/proxy/metrics/cadvisor');
     const role = find('ClusterRole', 'stratus-prometheus');
     expect(JSON.stringify(role)).toContain('nodes/proxy');
