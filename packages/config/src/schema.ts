@@ -63,6 +63,8 @@ export const stratusConfigSchema = z
         seaweedfs: z.string().default('v0.0.0-20261109003541-7506e5f91cd6'),
         /** DuckDB in the archiver and the batch job; its extensions must be built for exactly this version. */
         duckdb: semver.default('1.5.5'),
+        /** PyIceberg, the second engine the lake tests read the archiver's tables with. */
+        pyiceberg: semver.default('0.12.0'),
         spark: semver.default('4.1.1'),
         iceberg: semver.default('1.12.0'),
       })
