@@ -191,9 +191,7 @@ describe('lake batch job on DuckDB and on Spark', () => {
     expect(report.find((t) => t.table === 'sensor_minute')?.rewrittenDataFiles).toBeGreaterThan(0);
     expect(await Promise.all(names.map(count))).toEqual(before);
     await lake.run('DETACH lake');
-    await lake.run(
-      `ATTACH '${env.ICEBERG_WAREHOUSE}' AS lake (TYPE iceberg, ENDPOINT '${env.ICEBERG_CATALOG_URL}', AUTHORIZATION_TYPE 'none')`,
-    );
+    await lake.run(`ATTACH '${env.ICEBERG_WAREHOUSE}' AS lake (TYPE iceberg, SECRET lake_catalog, ENDPOINT '${env.ICEBERG_CATALOG_URL}')`);
     await expectOracle('after maintenance');
   });
 

@@ -298,9 +298,9 @@ describe('monitoring', () => {
     for (const alert of ['TodoApiErrorRatioHigh', 'ProcessorConsumerLagHigh', 'PodRestartStorm']) expect(rules).toContain(alert);
   });
 
-  it('provisions the datasource and the three dashboards on the contract metric names; the password is a Secret ref', () => {
+  it('provisions the datasource and the four dashboards on the contract metric names; the password is a Secret ref', () => {
     const dashboards = find('ConfigMap', 'grafana-dashboards').data ?? {};
-    expect(Object.keys(dashboards).sort()).toEqual(['cluster.json', 'stream.json', 'todo-api.json']);
+    expect(Object.keys(dashboards).sort()).toEqual(['cluster.json', 'lake.json', 'stream.json', 'todo-api.json']);
     const all = Object.values(dashboards).join('\n');
     for (const metric of [
       'http_request_duration_seconds_count',
@@ -312,6 +312,9 @@ describe('monitoring', () => {
       'container_cpu_usage_seconds_total',
       'container_memory_working_set_bytes',
       'kube_pod_container_status_restarts_total',
+      'archiver_lag_messages',
+      'archiver_rows_total',
+      'archiver_last_commit_age_seconds',
     ]) {
       expect(all).toContain(metric);
     }
