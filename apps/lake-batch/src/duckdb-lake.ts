@@ -28,6 +28,7 @@ export class DuckDBLake {
     if (options.threads !== undefined) settings.threads = String(options.threads);
     if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
     if (options.extensionDirectory !== '') settings.extension_directory = options.extensionDirectory;
+    settings.autoinstall_known_extensions = 'false';
     const instance = await DuckDBInstance.create(':memory:', settings);
     const connection = await instance.connect();
     const lake = new DuckDBLake(instance, connection);
@@ -42,8 +43,11 @@ export class DuckDBLake {
           `USE_SSL ${endpoint.protocol === 'https:'})`,
       );
       await connection.run(
-        `ATTACH ${literal(l.warehouse)} AS ${options.catalog} ` +
-          `(TYPE iceberg, ENDPOINT ${literal(l.catalogUrl)}, AUTHORIZATION_TYPE 'none')`,
+        `CREATE SECRET lake_catalog (TYPE iceberg, CLIENT_ID ${literal(l.accessKeyId)}, ` +
+          `CLIENT_SECRET ${literal(l.secretAccessKey)}, ENDPOINT ${literal(l.catalogUrl)})`,
+      );
+      await connection.run(
+        `ATTACH ${literal(l.warehouse)} AS ${options.catalog} (TYPE iceberg, SECRET lake_catalog, ENDPOINT ${literal(l.catalogUrl)})`,
       );
     } catch (e) {
       lake.close();

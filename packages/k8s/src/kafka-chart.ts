@@ -75,5 +75,10 @@ export class KafkaChart extends Chart {
       to: this.cluster.peer,
       ports: [{ port: stream.kafka.port }],
     });
+    new NetworkFlow(this, 'allow-archiver-to-kafka', {
+      from: Peer.pods(config.lake.namespace, selectorLabels('archiver')),
+      to: this.cluster.peer,
+      ports: [{ port: stream.kafka.port }],
+    });
   }
 }

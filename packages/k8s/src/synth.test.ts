@@ -88,9 +88,9 @@ describe('names', () => {
 
   it('puts the namespaces first, in the first file and at the head of the piped stream', () => {
     const files = renderManifests(defaults).map((m) => m.file);
-    expect(files).toEqual(['00-namespaces.yaml', '10-todo.yaml', '20-kafka.yaml', '30-stream.yaml', '40-monitoring.yaml']);
+    expect(files).toEqual(['00-namespaces.yaml', '10-todo.yaml', '20-kafka.yaml', '30-stream.yaml', '40-monitoring.yaml', '50-lake.yaml']);
     const stream = parseAllDocuments(renderStream(defaults)).map((d) => d.toJSON() as Obj);
-    expect(stream.slice(0, 3).map((o) => o.kind)).toEqual(['Namespace', 'Namespace', 'Namespace']);
+    expect(stream.slice(0, 4).map((o) => o.kind)).toEqual(['Namespace', 'Namespace', 'Namespace', 'Namespace']);
     expect(stream.length).toBe(objects.length);
   });
 
@@ -301,9 +301,9 @@ describe('monitoring', () => {
     for (const alert of ['TodoApiErrorRatioHigh', 'ProcessorConsumerLagHigh', 'PodRestartStorm']) expect(rules).toContain(alert);
   });
 
-  it('provisions the datasource and the three dashboards on the contract metric names; the password is a Secret ref', () => {
+  it('provisions the datasource and the four dashboards on the contract metric names; the password is a Secret ref', () => {
     const dashboards = find('ConfigMap', 'grafana-dashboards').data ?? {};
-    expect(Object.keys(dashboards).sort()).toEqual(['cluster.json', 'stream.json', 'todo-api.json']);
+    expect(Object.keys(dashboards).sort()).toEqual(['cluster.json', 'lake.json', 'stream.json', 'todo-api.json']);
     const all = Object.values(dashboards).join('\n');
     for (const metric of [
       'http_request_duration_seconds_count',
@@ -315,6 +315,9 @@ describe('monitoring', () => {
       'container_cpu_usage_seconds_total',
       'container_memory_working_set_bytes',
       'kube_pod_container_status_restarts_total',
+      'archiver_lag_messages',
+      'archiver_rows_total',
+      'archiver_last_commit_age_seconds',
     ]) {
       expect(all).toContain(metric);
     }

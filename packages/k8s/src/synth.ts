@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { StratusConfig } from '@stratus/config';
 import { App, type Chart, Yaml } from 'cdk8s';
 import { KafkaChart } from './kafka-chart.ts';
+import { LakeChart } from './lake-chart.ts';
 import { MonitoringChart } from './monitoring-chart.ts';
 import { NamespacesChart } from './namespaces-chart.ts';
 import { applyRestrictedPodSecurity } from './pod-security.ts';
@@ -25,6 +26,7 @@ export interface StratusCharts {
   readonly kafka: KafkaChart;
   readonly stream: StreamChart;
   readonly monitoring: MonitoringChart;
+  readonly lake: LakeChart;
   readonly files: ReadonlyArray<{ readonly file: string; readonly chart: Chart }>;
 }
 
@@ -32,13 +34,14 @@ export interface StratusCharts {
 export function buildCharts(config: StratusConfig): StratusCharts {
   const app = new App({ outdir: 'unused' });
   const namespaces = new NamespacesChart(app, 'namespaces', {
-    namespaces: [config.todo.namespace, config.stream.namespace, config.monitoring.namespace],
+    namespaces: [config.todo.namespace, config.stream.namespace, config.monitoring.namespace, config.lake.namespace],
     kubernetesVersion: config.versions.kubernetes,
   });
   const todo = new TodoChart(app, 'todo', { config });
   const kafka = new KafkaChart(app, 'kafka', { config });
   const stream = new StreamChart(app, 'stream', { config });
   const monitoring = new MonitoringChart(app, 'monitoring', { config });
+  const lake = new LakeChart(app, 'lake', { config });
   applyRestrictedPodSecurity(app);
   const files = [
     { file: '00-namespaces.yaml', chart: namespaces },
@@ -46,8 +49,9 @@ export function buildCharts(config: StratusConfig): StratusCharts {
     { file: '20-kafka.yaml', chart: kafka },
     { file: '30-stream.yaml', chart: stream },
     { file: '40-monitoring.yaml', chart: monitoring },
+    { file: '50-lake.yaml', chart: lake },
   ];
-  return { app, todo, kafka, stream, monitoring, files };
+  return { app, todo, kafka, stream, monitoring, lake, files };
 }
 
 /**
