@@ -98,7 +98,6 @@ function fill(value: Record<string, unknown>, unknown: Record<string, unknown>, 
 
 type PathStep = { readonly type: 'get_attr'; readonly value: string } | { readonly type: 'index'; readonly value: unknown };
 
-
 const stringKey = (key: string): PathStep => ({ type: 'index', value: { value: key, type: 'string' } });
 const numberKey = (i: number): PathStep => ({ type: 'index', value: { value: i, type: 'number' } });
 
@@ -191,7 +190,9 @@ function mergeKnown(prior: unknown, after: unknown, unknown: unknown): unknown {
     return Object.fromEntries(
       [...keys].map((k) => [
         k,
-        k in (after as Record<string, unknown>) ? mergeKnown(priorMap[k], (after as Record<string, unknown>)[k], unknownMap[k]) : priorMap[k],
+        k in (after as Record<string, unknown>)
+          ? mergeKnown(priorMap[k], (after as Record<string, unknown>)[k], unknownMap[k])
+          : priorMap[k],
       ]),
     );
   }
@@ -211,7 +212,9 @@ export async function settle(
 ): Promise<object> {
   let current = structuredClone(state) as StateFile;
   for (let round = 0; round < rounds; round++) {
-    const changes = (await plan(current)).resource_changes.filter((r) => r.mode === 'managed' && r.change.actions.join() !== 'no-op');
+    const changes = (await plan(current)).resource_changes.filter(
+      (r) => r.mode === 'managed' && r.change.actions.join() !== 'no-op',
+    );
     if (changes.length === 0) return current;
     current = structuredClone(current);
     for (const change of changes) {

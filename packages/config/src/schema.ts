@@ -20,7 +20,10 @@ const flavor = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be an OpenStack flavor name such as cb1.medium (lowercase, digits, ".", "_", "-")');
 const pinnedId = z
   .string()
-  .regex(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$/, 'must be an OpenStack id (a UUID), as pnpm openstack:pin writes it')
+  .regex(
+    /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$/,
+    'must be an OpenStack id (a UUID), as pnpm openstack:pin writes it',
+  )
   .default('');
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity such as 250m or 512Mi');
 

@@ -31,17 +31,23 @@ export class LakeObjectStorage extends Construct {
   constructor(scope: Construct, id: string, props: LakeObjectStorageProps) {
     super(scope, id);
     if (!BUCKET.test(props.bucket)) {
-      throw new InfraConfigError('bucket', `must be an S3 bucket name (3-63 lowercase letters, digits, "." and "-"), got "${props.bucket}"`);
+      throw new InfraConfigError(
+        'bucket',
+        `must be an S3 bucket name (3-63 lowercase letters, digits, "." and "-"), got "${props.bucket}"`,
+      );
     }
     checkNotEmpty('endpoint', props.endpoint);
     if (!/^https?:\/\/[^/\s]+/.test(props.endpoint)) {
-      throw new InfraConfigError('endpoint', `must be the URL of the object store's S3 API, such as https://object.example.org, got "${props.endpoint}"`);
+      throw new InfraConfigError(
+        'endpoint',
+        `must be the URL of the object store's S3 API, such as https://object.example.org, got "${props.endpoint}"`,
+      );
     }
     this.container = new ObjectstorageContainerV1(this, 'container', { name: props.bucket });
     this.credential = new IdentityEc2CredentialV3(this, 'credential', {});
 
     new TerraformOutput(scope, 'lake_bucket', { value: this.container.name, description: "The lake's bucket on Swift's S3 API" });
-    new TerraformOutput(scope, 'lake_s3_endpoint', { value: props.endpoint, description: "The S3 API the lake uses" });
+    new TerraformOutput(scope, 'lake_s3_endpoint', { value: props.endpoint, description: 'The S3 API the lake uses' });
     new TerraformOutput(scope, 'lake_s3_access_key', {
       value: this.credential.access,
       sensitive: true,
