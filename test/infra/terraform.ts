@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { rig } from '../support/rig.ts';
 
 export interface TerraformResult {
@@ -37,11 +38,35 @@ export class Terraform {
         env: { ...this.env, ...env },
         encoding: 'utf8',
         stdio: 'pipe',
+        maxBuffer: 256 * 1024 * 1024,
       });
       return { ok: true, output };
     } catch (e) {
       const failure = e as { stdout?: string; stderr?: string };
       return { ok: false, output: `${failure.stdout ?? ''}${failure.stderr ?? ''}` };
+    }
+  }
+
+  /** Runs and throws with Terraform's output when it fails. */
+  mustRun(env: NodeJS.ProcessEnv, dir: string, ...args: string[]): string {
+    const result = this.runWith(env, dir, ...args);
+    if (!result.ok) throw new Error(`terraform ${args.join(' ')} failed in ${dir}:\n${result.output}`);
+    return result.output;
+  }
+
+  /** Like `mustRun`, without blocking the event loop (for long sequences of plans). */
+  async mustRunAsync(env: NodeJS.ProcessEnv, dir: string, ...args: string[]): Promise<string> {
+    try {
+      const { stdout } = await promisify(execFile)(this.binary, [...args, '-no-color'], {
+        cwd: dir,
+        env: { ...this.env, ...env },
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      });
+      return stdout;
+    } catch (e) {
+      const failure = e as { stdout?: string; stderr?: string };
+      throw new Error(`terraform ${args.join(' ')} failed in ${dir}:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
     }
   }
 

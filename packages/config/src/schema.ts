@@ -19,6 +19,13 @@ const cidr = z
 const flavor = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be an OpenStack flavor name such as cb1.medium (lowercase, digits, ".", "_", "-")');
+const pinnedId = z
+  .string()
+  .regex(
+    /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$/,
+    'must be an OpenStack id (a UUID), as pnpm openstack:pin writes it',
+  )
+  .default('');
 /** A Kubernetes quantity; a bare number (`STRATUS_..._CPU_LIMIT=2` parses as one) is read as its text. */
 const quantity = z.coerce.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity such as 250m or 512Mi');
 
@@ -74,6 +81,14 @@ export const stratusConfigSchema = z
         nginx: z.string().default('1.29-alpine'),
         kubeStateMetrics: z.string().default('v2.17.0'),
         nodeExporter: z.string().default('v1.12.1'),
+        /** kubernetes/cloud-provider-openstack: the OpenStack cloud controller manager and the Cinder CSI plugin. */
+        cloudProviderOpenstack: z.string().default('v1.36.0'),
+        /** The CSI sidecars of that release's Cinder manifests (registry.k8s.io/sig-storage). */
+        csiAttacher: z.string().default('v4.10.0'),
+        csiProvisioner: z.string().default('v5.3.0'),
+        csiResizer: z.string().default('v1.14.0'),
+        csiLivenessProbe: z.string().default('v2.17.0'),
+        csiNodeDriverRegistrar: z.string().default('v2.15.0'),
         /** The SeaweedFS Go module version the rig builds (releases are tagged 4.xx, so the module has pseudo-versions). */
         seaweedfs: z.string().default('v0.0.0-20261109003541-7506e5f91cd6'),
         /** DuckDB in the archiver and the batch job; its extensions must be built for exactly this version. */
@@ -101,7 +116,12 @@ export const stratusConfigSchema = z
         /** A cloud name from clouds.yaml; empty means the OS_* environment variables. */
         cloud: z.string().default(''),
         network: z.string().min(1).default('DHBW'),
+        /** The Neutron id of `network`, written by `pnpm openstack:pin` (the k3s server's kept port needs it). */
+        networkId: pinnedId,
+        /** The Glance image name that `pnpm openstack:pin` resolves to `imageId`. */
         image: z.string().min(1).default('Ubuntu 24.04'),
+        /** The Glance image id every server boots from, written by `pnpm openstack:pin`; empty: not pinned, and plans refuse. */
+        imageId: pinnedId,
         webFlavor: flavor.default('cb1.medium'),
         nodeFlavor: flavor.default('mb1.large'),
         /** vCPUs and RAM of the flavors the capacity checks use (mb1.large is assumed to be 4 vCPU / 8 GiB). */
@@ -131,6 +151,13 @@ export const stratusConfigSchema = z
     cluster: z
       .object({
         agents: positive.max(20).default(2),
+        /**
+         * `openstack`: the OpenStack cloud controller manager and the Cinder CSI driver, Cinder the default StorageClass
+         * (volumes follow their pods to new nodes). `none`: k3s's own local-path volumes, for a single-node or test cluster.
+         */
+        cloudProvider: z.enum(['openstack', 'none']).default('openstack'),
+        /** The Secret in kube-system with `cloud.conf` (an application credential) for the controller manager and Cinder CSI. */
+        cloudConfigSecret: dnsLabel.default('cloud-config'),
         autoDeployManifests: z.boolean().default(false),
         /** Size of the k3s server's state volume (/var/lib/rancher/k3s), kept across server replacements. */
         serverVolumeGb: positive.default(20),
@@ -178,6 +205,8 @@ export const stratusConfigSchema = z
             name: z.string().default('todo'),
             user: z.string().default('todo'),
             secret: dnsLabel.default('database-credentials'),
+            /** The uid of the `postgres` user in the official (Debian-based) image, which must own the data directory. */
+            uid: positive.default(999),
             storage: quantity.default('5Gi'),
             resources: resources({ cpu: '250m', memory: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
           })

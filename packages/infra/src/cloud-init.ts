@@ -14,8 +14,16 @@ export interface BootFile {
   readonly permissions?: string;
 }
 
-/** What cloud-init does on a node: the packages it installs, the files it writes and the commands it runs, in that order. */
+/** The address of the OpenStack (and EC2) metadata service. */
+export const METADATA_SERVICE = '169.254.169.254';
+
+/**
+ * What cloud-init does on a node: on every boot the `bootCommands` (before anything else runs), and on the first boot
+ * the packages it installs, the files it writes and the commands it runs, in that order.
+ */
 export interface CloudConfig {
+  /** @default none */
+  readonly bootCommands?: readonly (readonly string[])[];
   readonly packages: readonly string[];
   readonly files: readonly BootFile[];
   readonly commands: readonly (readonly string[])[];
@@ -24,12 +32,27 @@ export interface CloudConfig {
 /** The `#cloud-config` document for a node. */
 export function renderCloudConfig(config: CloudConfig): string {
   const document = {
+    ...(config.bootCommands ? { bootcmd: config.bootCommands.map((c) => [...c]) } : {}),
     package_update: config.packages.length > 0,
     packages: [...config.packages],
     write_files: config.files.map((f) => ({ path: f.path, permissions: f.permissions ?? '0644', content: f.content })),
     runcmd: config.commands.map((c) => [...c]),
   };
   return `#cloud-config\n${stringify(document, { lineWidth: 0 })}`;
+}
+
+/**
+ * Boot commands that close the metadata service to everything on the node, on every boot: processes and host-network
+ * pods (`raw OUTPUT`) and containers and pods routed through the node (`raw PREROUTING`), before Docker, k3s or any pod
+ * starts. The `raw` table is left alone by Docker, kube-proxy and kube-router, so their rules cannot open it again.
+ * Nothing needs the service after cloud-init has read its data source: boot values come from the config drive.
+ */
+export function metadataFirewall(): string[][] {
+  return ['OUTPUT', 'PREROUTING'].map((chain) => [
+    'sh',
+    '-c',
+    `iptables -t raw -C ${chain} -d ${METADATA_SERVICE}/32 -j DROP 2>/dev/null || iptables -t raw -I ${chain} 1 -d ${METADATA_SERVICE}/32 -j DROP`,
+  ]);
 }
 
 /** Gzip (cloud-init inflates it by itself) and base64, so larger configs fit Nova's limit; the result is the same bytes on every machine. */

@@ -1,9 +1,10 @@
 import { Password } from '@cdktf/provider-random/lib/password/index.js';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { renderCloudConfig } from './cloud-init.ts';
 import { InfraConfigError } from './errors.ts';
 import { ImmutableServer } from './immutable-server.ts';
-import { k3sAgentCloudConfig, k3sServerCloudConfig, type Manifest } from './k3s-cloud-init.ts';
+import { type CloudProvider, k3sAgentCloudConfig, k3sServerCloudConfig, type Manifest } from './k3s-cloud-init.ts';
 import { ServerSecurityGroup } from './server-security-group.ts';
 import { checkCidr, checkRange } from './validate.ts';
 
@@ -18,8 +19,10 @@ export interface K3sClusterProps {
   readonly k3sVersion: string;
   /** Number of agents. */
   readonly agents: number;
-  /** A Glance image id or name (Ubuntu with cloud-init). */
-  readonly image: string;
+  /** The Glance image id (Ubuntu with cloud-init). */
+  readonly imageId: string;
+  /** The id of `network`: the server's port, and so the address the agents join, is kept across its replacements. */
+  readonly networkId: string;
   /** Flavor of the server and the agents. */
   readonly flavor: string;
   /** The existing network the nodes join, by name. */
@@ -43,11 +46,24 @@ export interface K3sClusterProps {
    * @default none
    */
   readonly manifests?: readonly Manifest[];
+  /**
+   * `openstack`: k3s leaves the cloud to the OpenStack cloud controller manager (`cloud-provider=external`, each
+   * kubelet names its Nova instance) and drops its local-path provisioner, for Cinder. `none`: k3s's defaults.
+   * @default 'none'
+   */
+  readonly cloudProvider?: CloudProvider;
+  /**
+   * Resources the servers depend on, such as the pinned ids.
+   * @default none
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 /**
- * A k3s cluster on immutable servers: one server whose state lives on a volume, and stateless agents that join the
- * server's private address. The join token is a `random_password` that reaches the nodes as instance metadata.
+ * A k3s cluster on immutable servers: one server whose state lives on a volume and whose Neutron port (its address)
+ * is kept, and stateless agents that join that address. Replacing the server changes no input of any agent, so no
+ * agent is replaced; the agents reconnect when the new server answers on the same address. The server token and the
+ * separate agent token are `random_password`s; agents only ever get the agent token, which cannot join a server.
  */
 export class K3sCluster extends Construct {
   readonly server: ImmutableServer;
@@ -69,22 +85,25 @@ export class K3sCluster extends Construct {
       publicPorts: { http: 80, https: 443 },
       allowWithinGroup: true,
     });
-    const securityGroups = [this.securityGroup.group.name];
+    const cloudProvider = props.cloudProvider ?? 'none';
     const token = new Password(this, 'token', { length: 48, special: false });
+    const agentToken = new Password(this, 'agent-token', { length: 48, special: false });
     const common = {
-      image: props.image,
+      imageId: props.imageId,
       flavor: props.flavor,
       network: props.network,
-      securityGroups,
+      securityGroups: [this.securityGroup.group],
       keyPair: props.keyPair,
+      dependsOn: props.dependsOn,
     };
 
     this.server = new ImmutableServer(this, 'server', {
       ...common,
       name: `${props.namePrefix}-k3s-server`,
-      userData: renderCloudConfig(k3sServerCloudConfig(props.k3sVersion, props.manifests)),
-      metadata: { k3s_token: token.result },
+      userData: renderCloudConfig(k3sServerCloudConfig(props.k3sVersion, cloudProvider, props.manifests)),
+      metadata: { k3s_token: token.result, k3s_agent_token: agentToken.result },
       dataVolumeGb: props.serverVolumeGb,
+      keptPortNetworkId: props.networkId,
       floatingIpPool: props.floatingIpPool,
     });
 
@@ -95,9 +114,8 @@ export class K3sCluster extends Construct {
         new ImmutableServer(this, `agent-${i}`, {
           ...common,
           name: `${props.namePrefix}-k3s-agent-${i}`,
-          userData: renderCloudConfig(k3sAgentCloudConfig(props.k3sVersion)),
-          metadata: { k3s_token: token.result, k3s_url: serverUrl },
-          replaceOn: { server: serverUrl },
+          userData: renderCloudConfig(k3sAgentCloudConfig(props.k3sVersion, cloudProvider)),
+          metadata: { k3s_agent_token: agentToken.result, k3s_url: serverUrl },
         }),
     );
   }

@@ -49,6 +49,8 @@ function userData(instance: Block): string {
   return gunzipSync(Buffer.from(String(instance.user_data), 'base64')).toString('utf8');
 }
 
+const PINNED = '0f6b7c2a-9d1e-4a3b-8c5d-6e7f8a9b0c1d';
+const NETWORK = '4d2e1f0a-3b4c-4d5e-8f6a-7b8c9d0e1f2a';
 const base = synth(defaults);
 const instances = [base.web, base.cluster].flatMap((stack) =>
   resources(stack, 'openstack_compute_instance_v2').map((i) => ({ stack, i })),
@@ -101,37 +103,53 @@ describe('synthTerraform', () => {
 });
 
 describe('immutable servers', () => {
-  it('gives every server create_before_destroy and a replacement trigger on image, flavor and user data', () => {
+  it('gives every server a replacement trigger on image id, flavor and user data; create-before-destroy only without state', () => {
     expect(instances).toHaveLength(1 + 1 + defaults.cluster.agents);
     for (const { stack, i } of instances) {
-      expect(i.lifecycle).toMatchObject({ create_before_destroy: true });
+      const stateful = i.block_device !== undefined;
+      expect({ name: i.name, cbd: (i.lifecycle as Block).create_before_destroy }).toEqual({ name: i.name, cbd: !stateful });
+      expect(i.config_drive).toBe(true);
       const t = trigger(stack, i);
-      expect(Object.keys(t)).toEqual(expect.arrayContaining(['image', 'image_id', 'flavor', 'user_data_sha256']));
+      expect(Object.keys(t)).toEqual(expect.arrayContaining(['image_id', 'flavor', 'user_data_sha256']));
+      expect(t).not.toHaveProperty('image');
       expect(t.flavor).toBe(i.flavor_name);
       expect(t.image_id).toBe(i.image_id);
     }
+    expect(instances.filter(({ i }) => i.block_device !== undefined).map(({ i }) => i.name)).toEqual([
+      'stratus-web',
+      'stratus-k3s-server',
+    ]);
   });
 
   it('changes the trigger when the flavor or the image changes', () => {
     const web = byName(base.web, 'openstack_compute_instance_v2', 'stratus-web');
     const flavor = synthWith({ openstack: { webFlavor: 'cb1.large', nodeFlavor: 'mb1.xlarge' } });
-    const image = synthWith({ openstack: { image: 'Ubuntu 26.04' } });
+    const image = synthWith({ openstack: { imageId: PINNED } });
+    const renamed = synthWith({ openstack: { image: 'Ubuntu 26.04' } });
     expect(trigger(flavor.web, byName(flavor.web, 'openstack_compute_instance_v2', 'stratus-web')).flavor).toBe('cb1.large');
     expect(trigger(base.web, web).flavor).toBe('cb1.medium');
     const server = (s: Stack) => trigger(s, byName(s, 'openstack_compute_instance_v2', 'stratus-k3s-server'));
     expect(server(flavor.cluster)).not.toEqual(server(base.cluster));
-    expect(trigger(image.web, byName(image.web, 'openstack_compute_instance_v2', 'stratus-web')).image).toBe('Ubuntu 26.04');
+    expect(trigger(image.web, byName(image.web, 'openstack_compute_instance_v2', 'stratus-web')).image_id).toBe(PINNED);
     expect(server(image.cluster)).not.toEqual(server(base.cluster));
+    expect(server(renamed.cluster)).toEqual(server(base.cluster));
   });
 
-  it('takes an image id as it is, and resolves a name to the newest image of that name', () => {
-    const id = '8c4a1d8e-1b0f-4c1e-9d3e-2f5a6b7c8d9e';
-    const byId = synthWith({ openstack: { image: id } });
-    expect(byName(byId.web, 'openstack_compute_instance_v2', 'stratus-web').image_id).toBe(id);
-    const byNameStack = base.web as unknown as { data: { openstack_images_image_v2: Record<string, Block> } };
-    expect(Object.values(byNameStack.data.openstack_images_image_v2)).toEqual([
-      expect.objectContaining({ name: 'Ubuntu 24.04', most_recent: true }),
+  it('boots the pinned image id and looks nothing up by name; an unpinned id makes the plan refuse', () => {
+    const pinned = synthWith({ openstack: { imageId: PINNED } });
+    const web = byName(pinned.web, 'openstack_compute_instance_v2', 'stratus-web');
+    expect(web.image_id).toBe(PINNED);
+    expect((web.block_device as Block[])[0]).toMatchObject({ uuid: PINNED, source_type: 'image', boot_index: 0 });
+    for (const stack of [base.web, base.cluster]) expect((stack as unknown as { data?: object }).data).toBeUndefined();
+    const pins = Object.values(pinned.web.resource.terraform_data ?? {}).find((r) => 'input' in r) as Block;
+    const lifecycle = pins.lifecycle as { precondition: { condition: string; error_message: string }[] };
+    expect(lifecycle.precondition.map((p) => p.error_message)).toEqual([
+      expect.stringMatching(/^openstack\.imageId is not pinned: run "pnpm openstack:pin"/),
     ]);
+    expect(web.depends_on).toEqual([expect.stringContaining('terraform_data.pinned_pins')]);
+    expect(() => synthWith({ openstack: { imageId: 'Ubuntu' } })).toThrow(
+      /openstack\.imageId = "Ubuntu": must be an OpenStack id/,
+    );
   });
 
   it('makes the app version a variable that defaults to the config version and replaces the web server', () => {
@@ -154,13 +172,22 @@ describe('immutable servers', () => {
     }
   });
 
-  it('keeps data on a volume that the server only attaches, and tells the boot script its id', () => {
+  it('keeps data on a volume in the server block device mapping, stops the server before deleting it, and tells the boot script the id', () => {
     const volume = byName(base.web, 'openstack_blockstorage_volume_v3', 'stratus-web-data');
     expect(volume).toMatchObject({ size: defaults.openstack.dataVolumeGb });
     expect(volume.lifecycle).toBeUndefined();
     const web = byName(base.web, 'openstack_compute_instance_v2', 'stratus-web');
-    expect(String((web.metadata as Block).data_volume_id)).toMatch(/^\$\{openstack_blockstorage_volume_v3\.[\w-]+\.id\}$/);
-    expect(resources(base.web, 'openstack_compute_volume_attach_v2')).toHaveLength(1);
+    const id = String((web.metadata as Block).data_volume_id);
+    expect(id).toMatch(/^\$\{openstack_blockstorage_volume_v3\.[\w-]+\.id\}$/);
+    expect((web.block_device as Block[])[1]).toEqual({
+      uuid: id,
+      source_type: 'volume',
+      destination_type: 'volume',
+      boot_index: -1,
+      delete_on_termination: false,
+    });
+    expect(web.stop_before_destroy).toBe(true);
+    expect(web.lifecycle).toMatchObject({ create_before_destroy: false });
   });
 
   it('adds a floating IP only when a pool is configured, and puts it in the metadata for tls-san', () => {
@@ -172,29 +199,45 @@ describe('immutable servers', () => {
     const server = byName(withIp.cluster, 'openstack_compute_instance_v2', 'stratus-k3s-server');
     expect(String((server.metadata as Block).floating_ip)).toMatch(/^\$\{openstack_networking_floatingip_v2\.[\w-]+\.address\}$/);
     expect(String(withIp.cluster.output.server_address?.value)).toContain('openstack_networking_floatingip_v2');
-    expect(String(base.cluster.output.server_address?.value)).toContain('access_ip_v4');
+    expect(String(base.cluster.output.server_address?.value)).toContain('openstack_networking_port_v2');
+    expect(String(synthWith({}).web.output.address?.value)).toContain('access_ip_v4');
   });
 });
 
 describe('cluster', () => {
-  it('has one server and cluster.agents agents that join the server private address', () => {
-    const three = synthWith({ cluster: { agents: 3 } });
+  it('has one server on a kept port and cluster.agents agents that join its address, which is no trigger of theirs', () => {
+    const three = synthWith({ cluster: { agents: 3 }, openstack: { networkId: NETWORK } });
     const names = resources(three.cluster, 'openstack_compute_instance_v2').map((i) => i.name);
     expect(names.sort()).toEqual(['stratus-k3s-agent-0', 'stratus-k3s-agent-1', 'stratus-k3s-agent-2', 'stratus-k3s-server']);
+    const [port] = Object.keys(three.cluster.resource.openstack_networking_port_v2 ?? {});
+    expect(three.cluster.resource.openstack_networking_port_v2?.[port ?? '']).toMatchObject({ network_id: NETWORK });
+    const server = byName(three.cluster, 'openstack_compute_instance_v2', 'stratus-k3s-server');
+    expect(server.network).toEqual([{ port: `\${openstack_networking_port_v2.${port}.id}` }]);
+    expect(server.security_groups).toBeUndefined();
     for (const name of names.filter((n) => String(n).includes('agent'))) {
       const agent = byName(three.cluster, 'openstack_compute_instance_v2', String(name));
       const url = String((agent.metadata as Block).k3s_url);
-      expect(url).toMatch(/^https:\/\/\$\{openstack_compute_instance_v2\.[\w-]+server[\w-]*\.access_ip_v4\}:6443$/);
-      expect(trigger(three.cluster, agent).server).toBe(url);
+      expect(url).toBe(`https://\${element(openstack_networking_port_v2.${port}.all_fixed_ips, 0)}:6443`);
+      expect(Object.values(trigger(three.cluster, agent))).not.toContain(url);
+      expect(JSON.stringify(trigger(three.cluster, agent))).not.toContain('openstack_');
     }
   });
 
-  it('passes the join token from random_password by reference only', () => {
+  it('gives the server the server token and the agents only the agent token, both from random_password by reference', () => {
     const passwords = base.cluster.resource.random_password ?? {};
-    expect(Object.values(passwords)).toEqual([expect.objectContaining({ length: 48, special: false })]);
-    const [tokenName] = Object.keys(passwords);
-    for (const i of resources(base.cluster, 'openstack_compute_instance_v2')) {
-      expect((i.metadata as Block).k3s_token).toBe(`\${random_password.${tokenName}.result}`);
+    expect(Object.values(passwords)).toEqual([
+      expect.objectContaining({ length: 48, special: false }),
+      expect.objectContaining({ length: 48, special: false }),
+    ]);
+    const token = Object.keys(passwords).find((k) => k.startsWith('k3s_token'));
+    const agentToken = Object.keys(passwords).find((k) => k.startsWith('k3s_agent-token'));
+    const server = byName(base.cluster, 'openstack_compute_instance_v2', 'stratus-k3s-server');
+    expect(server.metadata).toMatchObject({
+      k3s_token: `\${random_password.${token}.result}`,
+      k3s_agent_token: `\${random_password.${agentToken}.result}`,
+    });
+    for (const i of resources(base.cluster, 'openstack_compute_instance_v2').filter((i) => i !== server)) {
+      expect(i.metadata).toEqual({ k3s_agent_token: `\${random_password.${agentToken}.result}`, k3s_url: expect.any(String) });
     }
   });
 
@@ -285,7 +328,11 @@ describe('secrets', () => {
       }
       expect(userData(i)).not.toMatch(/K3S_TOKEN=[A-Za-z0-9]{16,}|POSTGRES_PASSWORD=[A-Za-z0-9]{8,}/);
     }
-    expect(Object.keys(base.web.resource.random_password ?? {})).toHaveLength(1);
+    expect(base.web.resource.random_password).toBeUndefined();
+    expect(byName(base.web, 'openstack_compute_instance_v2', 'stratus-web').metadata).toEqual({
+      app_version: `\${var.app_version}`,
+      data_volume_id: expect.any(String),
+    });
   });
 });
 

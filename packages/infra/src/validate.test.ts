@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InfraConfigError } from './errors.ts';
-import { checkCidr, checkFlavor, checkRange, isImageId } from './validate.ts';
+import { checkCidr, checkFlavor, checkRange } from './validate.ts';
 
 describe('checkCidr', () => {
   it.each(['203.0.113.0/24', '10.0.0.0/8', '127.0.0.1/32', '0.0.0.0/0'])('accepts %s', (cidr) => {
@@ -37,12 +37,5 @@ describe('checkRange', () => {
     expect(() => checkRange('agents', 0, 1, 20)).toThrow("'agents' must be an integer from 1 to 20, got 0");
     expect(() => checkRange('agents', 2.5, 1, 20)).toThrow(InfraConfigError);
     expect(() => checkRange('agents', 20, 1, 20)).not.toThrow();
-  });
-});
-
-describe('isImageId', () => {
-  it('tells a Glance id from a name', () => {
-    expect(isImageId('8c4a1d8e-1b0f-4c1e-9d3e-2f5a6b7c8d9e')).toBe(true);
-    expect(isImageId('Ubuntu 24.04')).toBe(false);
   });
 });

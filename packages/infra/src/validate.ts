@@ -2,7 +2,6 @@ import { InfraConfigError } from './errors.ts';
 
 const OCTET = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const FLAVOR = /^[a-z0-9][a-z0-9._-]*$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Throws unless `value` is an IPv4 CIDR whose address has no bits set past the prefix (such as 203.0.113.0/24). */
 export function checkCidr(prop: string, value: string): void {
@@ -39,9 +38,4 @@ export function checkRange(prop: string, value: number, min: number, max: number
 /** Throws when `value` is empty. */
 export function checkNotEmpty(prop: string, value: string): void {
   if (value.trim() === '') throw new InfraConfigError(prop, 'must not be empty');
-}
-
-/** A Glance image id (a UUID), as opposed to an image name. */
-export function isImageId(image: string): boolean {
-  return UUID.test(image);
 }

@@ -11,7 +11,11 @@ describe('web cloud-init', () => {
   it('installs Docker and compose from Ubuntu packages and runs the web boot script', () => {
     const cloud = webCloudConfig(defaults);
     expect(cloud.packages).toEqual(['docker.io', 'docker-compose-v2']);
-    expect(cloud.commands).toEqual([['bash', '/usr/local/lib/stratus/web.sh']]);
+    expect(cloud.commands).toEqual([['bash', '/usr/local/lib/stratus/web.sh', '999']]);
+    expect(cloud.bootCommands?.map((c) => c.join(' '))).toEqual([
+      expect.stringContaining('-t raw -I OUTPUT 1 -d 169.254.169.254/32 -j DROP'),
+      expect.stringContaining('-t raw -I PREROUTING 1 -d 169.254.169.254/32 -j DROP'),
+    ]);
     expect(cloud.files.map((f) => f.path)).toEqual([
       '/usr/local/lib/stratus/common.sh',
       '/usr/local/lib/stratus/web.sh',
@@ -26,6 +30,7 @@ describe('web cloud-init', () => {
     expect(Object.keys(services)).toEqual(['database', 'backend', 'frontend']);
     expect(services.database?.image).toBe('postgres:15.18');
     expect(services.database?.volumes).toEqual([`${DATA_DIR}/postgres:/var/lib/postgresql/data`]);
+    expect(services.database?.environment.PGDATA).toBe('/var/lib/postgresql/data');
     expect(services.backend?.image).toBe(`ghcr.io/stratus-platform/backend:\${APP_VERSION}`);
     expect(services.backend?.environment).toMatchObject({
       PORT: '3000',
@@ -54,10 +59,19 @@ describe('web cloud-init', () => {
     expect(appUnit()).toContain('ExecStart=/usr/bin/docker compose up --detach --remove-orphans');
   });
 
-  it('keeps secrets out of the user data: the boot script reads them from the instance metadata', () => {
+  it('keeps the database password out of user data and metadata: it is made on the volume and kept there', () => {
     const text = renderCloudConfig(webCloudConfig(defaults));
     expect(text).not.toMatch(/POSTGRES_PASSWORD=[A-Za-z0-9]/);
-    expect(bootScript('web')).toContain('password=$(meta db_password)');
+    const script = bootScript('web');
+    expect(script).not.toContain('meta db_password');
+    expect(script).toContain('openssl rand -hex 24 >"$data/secrets/db_password.partial"');
+    expect(script).toContain('if [[ ! -s $data/secrets/db_password ]]; then');
+  });
+
+  it('gives the PGDATA directory to the postgres uid from the config, mode 0700', () => {
+    expect(bootScript('web')).toContain('install -d -m 0700 -o "$postgres_uid" -g "$postgres_uid" "$data/postgres"');
+    const cloud = webCloudConfig(parseConfig({ todo: { database: { uid: 70 } } }));
+    expect(cloud.commands[0]?.at(-1)).toBe('70');
   });
 
   it('fits the user data limit', () => {

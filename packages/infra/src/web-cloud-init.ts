@@ -1,12 +1,14 @@
 import { type AppName, imageRef, type StratusConfig } from '@stratus/config';
 import { stringify } from 'yaml';
 import { BOOT_DIR, bootFiles } from './boot-scripts.ts';
-import type { CloudConfig } from './cloud-init.ts';
+import { type CloudConfig, metadataFirewall } from './cloud-init.ts';
 
 /** Where the compose project lives on the web server; the boot script writes its `.env` (version, password) there. */
 export const APP_DIR = '/opt/stratus';
 /** The mount point of the web server's data volume; PostgreSQL keeps its data below it. */
 export const DATA_DIR = '/var/lib/stratus';
+/** PostgreSQL's data directory on the volume, mounted as the container's `PGDATA` and owned by the postgres uid. */
+export const POSTGRES_DIR = `${DATA_DIR}/postgres`;
 
 /** `ghcr.io/<owner>/<app>:${APP_VERSION}`: the tag is filled in on the server from the version Terraform passes. */
 export function versionedImage(config: StratusConfig, app: AppName): string {
@@ -27,9 +29,9 @@ export function composeFile(config: StratusConfig): string {
           POSTGRES_DB: database.name,
           POSTGRES_USER: database.user,
           POSTGRES_PASSWORD: `\${POSTGRES_PASSWORD}`,
-          PGDATA: '/var/lib/postgresql/data/pgdata',
+          PGDATA: '/var/lib/postgresql/data',
         },
-        volumes: [`${DATA_DIR}/postgres:/var/lib/postgresql/data`],
+        volumes: [`${POSTGRES_DIR}:/var/lib/postgresql/data`],
         healthcheck: {
           test: ['CMD-SHELL', `pg_isready -U ${database.user} -d ${database.name}`],
           interval: '5s',
@@ -87,15 +89,19 @@ export function appUnit(): string {
   ].join('\n');
 }
 
-/** The web server: Docker from Ubuntu's packages, the compose project and its unit, then the boot script. */
+/**
+ * The web server: the metadata service closed, Docker from Ubuntu's packages, the compose project and its unit, then
+ * the boot script (which makes the database password on the volume on first use, so no password is ever in metadata).
+ */
 export function webCloudConfig(config: StratusConfig): CloudConfig {
   return {
+    bootCommands: metadataFirewall(),
     packages: ['docker.io', 'docker-compose-v2'],
     files: [
       ...bootFiles('web'),
       { path: `${APP_DIR}/compose.yaml`, content: composeFile(config) },
       { path: '/etc/systemd/system/stratus-app.service', content: appUnit() },
     ],
-    commands: [['bash', `${BOOT_DIR}/web.sh`]],
+    commands: [['bash', `${BOOT_DIR}/web.sh`, String(config.todo.database.uid)]],
   };
 }

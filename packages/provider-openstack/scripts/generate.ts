@@ -12,7 +12,6 @@ import { CodeMaker } from 'codemaker';
 export const RESOURCES = [
   'openstack_blockstorage_volume_v3',
   'openstack_compute_instance_v2',
-  'openstack_compute_volume_attach_v2',
   'openstack_identity_ec2_credential_v3',
   'openstack_networking_floatingip_associate_v2',
   'openstack_networking_floatingip_v2',
@@ -21,7 +20,7 @@ export const RESOURCES = [
   'openstack_networking_secgroup_v2',
   'openstack_objectstorage_container_v1',
 ] as const;
-export const DATA_SOURCES = ['openstack_images_image_v2', 'openstack_networking_network_v2'] as const;
+export const DATA_SOURCES = ['openstack_networking_network_v2'] as const;
 
 const SOURCE = 'terraform-provider-openstack/openstack';
 const FQPN = `registry.terraform.io/${SOURCE}`;

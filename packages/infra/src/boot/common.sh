@@ -1,8 +1,10 @@
-# Shared by the Stratus boot scripts (sourced): instance metadata and the persistent data volume.
+# Shared by the Stratus boot scripts (sourced): instance metadata from the config drive, and the persistent data volume.
+# The metadata service (169.254.169.254) is closed by cloud-init's bootcmd before these scripts run; every server has a
+# config drive, and its copy of the metadata is readable by root only.
 set -euo pipefail
 
-METADATA_URL=http://169.254.169.254/openstack/latest/meta_data.json
 METADATA_FILE=${STRATUS_METADATA_FILE:-/run/stratus/meta_data.json}
+CONFIG_DRIVE=/dev/disk/by-label/config-2
 
 log() { printf '[stratus] %s\n' "$*"; }
 die() {
@@ -10,28 +12,23 @@ die() {
   exit 1
 }
 
-# fetch_metadata: the instance metadata from the config drive when there is one, else from the metadata service.
+# fetch_metadata: copies the instance metadata from the config drive (once per boot) to a file only root can read.
 fetch_metadata() {
   [[ -s $METADATA_FILE ]] && return 0
-  install -d -m 0700 /run/stratus
-  local drive=/dev/disk/by-label/config-2 mnt attempt
-  if [[ -e $drive ]]; then
-    mnt=$(mktemp -d)
-    mount -o ro "$drive" "$mnt"
-    install -m 0600 "$mnt/openstack/latest/meta_data.json" "$METADATA_FILE"
-    umount "$mnt"
-    return 0
-  fi
-  for attempt in $(seq 1 60); do
-    if curl -fsS --max-time 5 -o "$METADATA_FILE.partial" "$METADATA_URL"; then
-      chmod 0600 "$METADATA_FILE.partial"
-      mv "$METADATA_FILE.partial" "$METADATA_FILE"
-      return 0
-    fi
-    log "metadata service not answering (attempt $attempt)"
-    sleep 5
-  done
-  die "cannot read the instance metadata"
+  [[ -e $CONFIG_DRIVE ]] || die "no config drive ($CONFIG_DRIVE): the server must be created with config_drive = true"
+  install -d -m 0700 "$(dirname "$METADATA_FILE")"
+  local mnt
+  mnt=$(mktemp -d)
+  mount -o ro "$CONFIG_DRIVE" "$mnt"
+  install -m 0600 "$mnt/openstack/latest/meta_data.json" "$METADATA_FILE"
+  umount "$mnt"
+  rmdir "$mnt"
+}
+
+# metadata_field KEY: a top-level field of the instance metadata, such as uuid (empty when absent).
+metadata_field() {
+  fetch_metadata
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$METADATA_FILE" "$1"
 }
 
 # meta KEY: a value that Terraform put in the instance metadata (empty when absent).

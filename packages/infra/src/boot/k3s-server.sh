@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Boot of the k3s server: its state lives on the data volume, so a replacement server resumes the same cluster.
-# Usage: k3s-server.sh K3S_VERSION
+# Boot of the k3s server: its state lives on the data volume and its address on a kept Neutron port, so a replacement
+# server resumes the same cluster at the same address, and the agents reconnect without being touched.
+# Usage: k3s-server.sh K3S_VERSION CLOUD_PROVIDER (openstack | none)
 # shellcheck source=common.sh
 source /usr/local/lib/stratus/common.sh
 version=$1
+cloud_provider=$2
 state=/var/lib/rancher/k3s
 
 mount_volume "$(meta data_volume_id)" "$state"
@@ -20,18 +22,32 @@ node_ip=$(ip -4 route get 1.1.1.1 2>/dev/null | awk '{for (i = 1; i < NF; i++) i
 [[ -n $node_ip ]] || node_ip=$(hostname -I | awk '{print $1}')
 [[ -n $node_ip ]] || die "cannot tell this node's private address"
 floating_ip=$(meta floating_ip)
-install -d -m 0755 /etc/rancher/k3s
-{
-  echo "node-ip: $node_ip"
-  echo "advertise-address: $node_ip"
-  echo 'tls-san:'
-  echo "  - $node_ip"
-  [[ -n $floating_ip ]] && echo "  - $floating_ip"
-  echo 'write-kubeconfig-mode: "0600"'
-} >/etc/rancher/k3s/config.yaml
-
 token=$(meta k3s_token)
-[[ -n $token ]] || die "k3s_token is missing from the instance metadata"
+agent_token=$(meta k3s_agent_token)
+[[ -n $token && -n $agent_token ]] || die "k3s_token or k3s_agent_token is missing from the instance metadata"
+
+# Agents join with the agent token, which cannot join a server or read the server token.
+install -d -m 0755 /etc/rancher/k3s
+(
+  umask 077
+  {
+    echo "node-ip: $node_ip"
+    echo "advertise-address: $node_ip"
+    echo 'tls-san:'
+    echo "  - $node_ip"
+    [[ -n $floating_ip ]] && echo "  - $floating_ip"
+    echo 'write-kubeconfig-mode: "0600"'
+    echo "agent-token: $agent_token"
+    if [[ $cloud_provider == openstack ]]; then
+      # The OpenStack cloud controller manager and Cinder CSI (in the platform's manifests) take over from k3s.
+      echo 'disable-cloud-controller: true'
+      echo 'disable:'
+      echo '  - local-storage'
+      echo 'kubelet-arg:'
+      echo '  - cloud-provider=external'
+    fi
+  } >/etc/rancher/k3s/config.yaml
+)
 
 exec_args=server
 if [[ ! -d $state/server/db/etcd ]]; then
@@ -48,7 +64,8 @@ fi
 curl -sfL --retry 10 --retry-all-errors -o /tmp/k3s-install.sh https://get.k3s.io
 INSTALL_K3S_VERSION=$version INSTALL_K3S_EXEC=$exec_args INSTALL_K3S_SKIP_START=true K3S_TOKEN=$token sh /tmp/k3s-install.sh
 
-# A replacement server has a new address: reset the etcd membership to this node before the first start.
+# The kept port keeps the address; should it change all the same (a port made anew), etcd's single member must take
+# the new address before the first start.
 previous_ip=$(cat "$state/stratus-node-ip" 2>/dev/null || true)
 if [[ -d $state/server/db/etcd && -n $previous_ip && $previous_ip != "$node_ip" ]]; then
   log "node address changed from $previous_ip to $node_ip: resetting the etcd membership"

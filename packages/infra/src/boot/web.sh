@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
-# Boot of the web server: data volume for PostgreSQL, the app's secrets from the instance metadata, then the
-# compose project (database, backend, frontend) as a systemd unit.
+# Boot of the web server: the data volume, the database password kept on it, then the compose project (database,
+# backend, frontend) as a systemd unit. A replacement server finds the same data and the same password on the volume.
+# Usage: web.sh POSTGRES_UID
 # shellcheck source=common.sh
 source /usr/local/lib/stratus/common.sh
+postgres_uid=$1
+data=/var/lib/stratus
 
-mount_volume "$(meta data_volume_id)" /var/lib/stratus
-install -d -m 0700 /var/lib/stratus/postgres
+mount_volume "$(meta data_volume_id)" "$data"
+
+# The password is made here, on first use, and never leaves the volume and the app: it is in no metadata and no state.
+install -d -m 0700 "$data/secrets"
+if [[ ! -s $data/secrets/db_password ]]; then
+  (
+    umask 077
+    openssl rand -hex 24 >"$data/secrets/db_password.partial"
+  )
+  mv "$data/secrets/db_password.partial" "$data/secrets/db_password"
+  log "made a new database password on the volume"
+fi
+# The postgres image runs as its own uid: the directory it gets as PGDATA must be that uid's, and private.
+install -d -m 0700 -o "$postgres_uid" -g "$postgres_uid" "$data/postgres"
 
 version=$(meta app_version)
-password=$(meta db_password)
-[[ -n $version && -n $password ]] || die "app_version or db_password is missing from the instance metadata"
+[[ -n $version ]] || die "app_version is missing from the instance metadata"
 (
   umask 077
-  printf 'APP_VERSION=%s\nPOSTGRES_PASSWORD=%s\n' "$version" "$password" >/opt/stratus/.env
+  printf 'APP_VERSION=%s\nPOSTGRES_PASSWORD=%s\n' "$version" "$(cat "$data/secrets/db_password")" >/opt/stratus/.env
 )
 
 systemctl enable --now docker.service
