@@ -1,4 +1,4 @@
-import { type AppName, imageRef, type StratusConfig } from '@stratus/config';
+import { type AppName, imageRef, type StratusConfig, upstreamRef } from '@stratus/config';
 import { stringify } from 'yaml';
 import { BOOT_DIR, bootFiles } from './boot-scripts.ts';
 import type { CloudConfig } from './cloud-init.ts';
@@ -8,9 +8,12 @@ export const APP_DIR = '/opt/stratus';
 /** The mount point of the web server's data volume; PostgreSQL keeps its data below it. */
 export const DATA_DIR = '/var/lib/stratus';
 
-/** `ghcr.io/<owner>/<app>:${APP_VERSION}`: the tag is filled in on the server from the version Terraform passes. */
+/**
+ * `ghcr.io/<owner>/<app>:${APP_VERSION}`: the tag is filled in on the server from the version Terraform passes, so that
+ * `app_version` can roll the server back; a release digest would pin one version, so none is added here.
+ */
 export function versionedImage(config: StratusConfig, app: AppName): string {
-  const ref = imageRef(config, app);
+  const [ref = ''] = imageRef(config, app).split('@');
   return `${ref.slice(0, ref.lastIndexOf(':'))}:\${APP_VERSION}`;
 }
 
@@ -21,7 +24,7 @@ export function composeFile(config: StratusConfig): string {
     name: 'stratus',
     services: {
       [database.service]: {
-        image: `postgres:${config.versions.postgres}`,
+        image: upstreamRef(config, 'postgres'),
         restart: 'unless-stopped',
         environment: {
           POSTGRES_DB: database.name,
