@@ -2,7 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaults, envName, envOverrides, imageRef, loadConfig, NON_CONFIG_VARIABLES } from './config.ts';
+import {
+  ConfigError,
+  defaults,
+  envName,
+  envOverrides,
+  imageRef,
+  loadConfig,
+  NON_CONFIG_VARIABLES,
+  upstreamRef,
+  upstreamTag,
+} from './config.ts';
 
 describe('defaults', () => {
   it('mirror the reference deployment', () => {
@@ -156,6 +166,40 @@ describe('lake', () => {
     expect(() => loadConfig({ env: { STRATUS_LAKE__STORAGE__BACKEND: 'minio' } })).toThrow(/lake\.storage\.backend/);
     expect(() => loadConfig({ env: { STRATUS_LAKE__TABLES__EVENTS: 'My Events' } })).toThrow(
       /lake\.tables\.events = "My Events": must be an Iceberg identifier/,
+    );
+  });
+});
+
+describe('digest pinning', () => {
+  const digest = `sha256:${'b'.repeat(64)}`;
+
+  it('pins an app image by the release digest and upstream images by the recorded ones', () => {
+    const c = loadConfig({ env: { STRATUS_VERSION: '2.0.0', STRATUS_IMAGES__DIGESTS: JSON.stringify({ backend: digest }) } });
+    expect(imageRef(c, 'backend')).toBe(`ghcr.io/stratus-platform/backend:2.0.0@${digest}`);
+    expect(imageRef(c, 'frontend')).toBe('ghcr.io/stratus-platform/frontend:2.0.0');
+    expect(upstreamRef(c, 'postgres')).toBe(`postgres:15.18@${defaults.images.upstreamDigests['postgres:15.18']}`);
+  });
+
+  it('drops every digest when pinning is switched off', () => {
+    const c = loadConfig({
+      env: { STRATUS_IMAGES__PIN_DIGESTS: 'false', STRATUS_IMAGES__DIGESTS: JSON.stringify({ backend: digest }) },
+    });
+    expect(imageRef(c, 'backend')).toBe('ghcr.io/stratus-platform/backend:0.1.0');
+    expect(upstreamRef(c, 'postgres')).toBe('postgres:15.18');
+  });
+
+  it('does not apply the digest of one tag to another', () => {
+    const c = loadConfig({ env: {}, overrides: { versions: { postgres: '15.19' } } });
+    expect(upstreamTag(c, 'postgres')).toBe('postgres:15.19');
+    expect(upstreamRef(c, 'postgres')).toBe('postgres:15.19');
+  });
+
+  it('refuses a digest for something that is not an app, and a malformed digest', () => {
+    expect(() => loadConfig({ env: { STRATUS_IMAGES__DIGESTS: JSON.stringify({ backnd: digest }) } })).toThrow(
+      /images\.digests\.backnd: not an app \(set by STRATUS_IMAGES__DIGESTS\); .*did you mean backend\?/,
+    );
+    expect(() => loadConfig({ env: { STRATUS_IMAGES__DIGESTS: JSON.stringify({ backend: 'sha256:abc' }) } })).toThrow(
+      /images\.digests\.backend = "sha256:abc": must be an image digest/,
     );
   });
 });

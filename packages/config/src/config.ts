@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type StratusConfig, type StratusConfigInput, stratusConfigSchema } from './schema.ts';
-import { type UnknownKey, unknownKeys } from './unknown-keys.ts';
+import { editDistance, type UnknownKey, unknownKeys } from './unknown-keys.ts';
 
 export type { StratusConfig, StratusConfigInput } from './schema.ts';
 
@@ -126,6 +126,13 @@ export function parseConfig(
 ): StratusConfig {
   const problems = unknownKeys(stratusConfigSchema, input).map((key) => unknownKeyProblem(key, originOf(key.path)));
   const result = stratusConfigSchema.safeParse(input);
+  for (const app of Object.keys(result.data?.images.digests ?? {}).filter((key) => !(APPS as readonly string[]).includes(key))) {
+    const closest = [...APPS].sort((a, b) => editDistance(a, app) - editDistance(b, app))[0];
+    const origin = originOf(['images', 'digests', app]);
+    problems.push(
+      `images.digests.${app}: not an app${origin ? ` (set by ${origin})` : ''}; the apps are ${APPS.join(', ')} (did you mean ${closest}?)`,
+    );
+  }
   if (result.success && problems.length === 0) return result.data;
   for (const issue of result.error?.issues ?? []) {
     const field = issue.path.map(String).join('.') || '(root)';
@@ -167,9 +174,26 @@ export const defaults: StratusConfig = stratusConfigSchema.parse({});
 export type AppName = 'backend' | 'frontend' | 'producer' | 'processor' | 'archiver' | 'lake-batch' | 'lake-spark';
 export const APPS: readonly AppName[] = ['backend', 'frontend', 'producer', 'processor', 'archiver', 'lake-batch', 'lake-spark'];
 
-/** `ghcr.io/<owner>/<app>:<version>`: the one place an image reference is formed. */
+/** `ghcr.io/<owner>/<app>:<version>`, with `@sha256:...` when the release's digest is known: the one place an app image reference is formed. */
 export function imageRef(config: StratusConfig, app: AppName): string {
-  return `${config.images.registry}/${config.images.owner}/${app}:${config.version}`;
+  const ref = `${config.images.registry}/${config.images.owner}/${app}:${config.version}`;
+  const digest = config.images.pinDigests ? config.images.digests[app] : undefined;
+  return digest ? `${ref}@${digest}` : ref;
+}
+
+/** An upstream image, by its key in `versions` and `images.upstream`. */
+export type UpstreamImage = keyof StratusConfig['images']['upstream'];
+
+/** `<repository>:<tag>` of an upstream image, the key of its digest in `images.upstreamDigests`. */
+export function upstreamTag(config: StratusConfig, image: UpstreamImage): string {
+  return `${config.images.upstream[image]}:${config.versions[image]}`;
+}
+
+/** `<repository>:<tag>@sha256:...` of an upstream image, or without the digest when none is recorded or pinning is off. */
+export function upstreamRef(config: StratusConfig, image: UpstreamImage): string {
+  const ref = upstreamTag(config, image);
+  const digest = config.images.pinDigests ? config.images.upstreamDigests[ref] : undefined;
+  return digest ? `${ref}@${digest}` : ref;
 }
 
 /** How `apps/Dockerfile` builds an app's image: its runtime stage and the build arguments config decides. */

@@ -28,6 +28,8 @@ const pinnedId = z
   .default('');
 /** A Kubernetes quantity; a bare number (`STRATUS_..._CPU_LIMIT=2` parses as one) is read as its text. */
 const quantity = z.coerce.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity such as 250m or 512Mi');
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be an image digest: sha256: and 64 hex digits');
+const uid = z.number().int().min(1).max(2_147_483_647);
 
 interface ResourceDefaults {
   readonly cpu: string;
@@ -109,6 +111,56 @@ export const stratusConfigSchema = z
           .string()
           .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a lowercase GitHub owner such as my-org')
           .default('stratus-platform'),
+        /**
+         * Reference every image by digest (`name:tag@sha256:...`): the apps' from `digests`, upstream ones from
+         * `upstreamDigests`. Switch it off where the digests cannot match, such as local stand-in images or an air-gapped
+         * mirror that re-pushed them; checkov's digest check (CKV_K8S_43) is then skipped with that reason.
+         */
+        pinDigests: z.boolean().default(true),
+        /** The digest of each app image of this release, by app name; release.yml sets it from the build (STRATUS_IMAGES__DIGESTS). */
+        digests: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be an app name such as backend'), digest).default({}),
+        /** The repository of each upstream image, by its key in `versions` (which holds the tag). */
+        upstream: z
+          .object({
+            postgres: z.string().default('postgres'),
+            kafka: z.string().default('apache/kafka'),
+            prometheus: z.string().default('prom/prometheus'),
+            grafana: z.string().default('grafana/grafana'),
+            kubeStateMetrics: z.string().default('registry.k8s.io/kube-state-metrics/kube-state-metrics'),
+            nodeExporter: z.string().default('prom/node-exporter'),
+            nginx: z.string().default('nginxinc/nginx-unprivileged'),
+          })
+          .prefault({}),
+        /**
+         * The digest of each upstream `repository:tag` (the multi-platform index). `pnpm images:pin` refreshes them from the
+         * registries; a tag missing here runs unpinned, and synth says so on the workload (see docs/security.md).
+         */
+        upstreamDigests: z
+          .record(z.string().regex(/^[^\s@]+:[^\s@:/]+$/, 'must be an image reference repository:tag'), digest)
+          .default({
+            'postgres:15.18': 'sha256:6eb0add3b77c081df18aa518ce43df58fdcc40f2e6d868a6fd08038dc7acd425',
+            'prom/prometheus:v3.7.3': 'sha256:49214755b6153f90a597adcbff0252cc61069f8ab69ce8411285cd4a560e8038',
+            'grafana/grafana:12.3.0': 'sha256:70d9599b186ce287be0d2c5ba9a78acb2e86c1a68c9c41449454d0fc3eeb84e8',
+            'prom/node-exporter:v1.12.1': 'sha256:1b4e4438faca4dd7e001dd445d161a4a2091b0fededa84093b3a8dfeae1f1be0',
+            'nginxinc/nginx-unprivileged:1.29-alpine': 'sha256:0c79d56aee561a1d81c63f00eee5fb5fe29279560cdc55e91425133104c7fbe6',
+          }),
+        /**
+         * The numeric uid (and gid) each image runs as, 10000 or above so that no container shares a uid with a host
+         * account. The app images are built for theirs; the upstream images accept any uid with a writable volume.
+         */
+        uids: z
+          .object({
+            /** backend, producer, processor (and the processor's topics Job): the images built on Node.js. */
+            node: uid.default(10001),
+            /** frontend: the image built on unprivileged nginx. */
+            nginx: uid.default(10101),
+            postgres: uid.default(10999),
+            kafka: uid.default(11000),
+            grafana: uid.default(10472),
+            /** Prometheus, kube-state-metrics and node-exporter run as `nobody`. */
+            nobody: uid.default(65534),
+          })
+          .prefault({}),
       })
       .prefault({}),
     openstack: z

@@ -8,14 +8,15 @@ import { MIB, memoryBytes } from './quantity.ts';
 import { type ResourceSettings, restrictedContainer, restrictedPodSecurity } from './restricted-container.ts';
 import { addVolumeClaimTemplate } from './volume-claim-template.ts';
 
-/** The uid of `appuser` in the official apache/kafka image. */
-export const KAFKA_UID = 1000;
-
 export interface KafkaClusterProps {
   /** The client Service and StatefulSet name; the headless Service is `<name>-headless`. */
   readonly name: string;
   /** The Kafka version: the tag of the official `apache/kafka` image. */
   readonly version: string;
+  /** The image reference: the official `apache/kafka` image of that version, or a mirror of it. */
+  readonly image: string;
+  /** The uid (and gid) the brokers run as; Kafka needs only its volumes to be writable by it. */
+  readonly runAsUser: number;
   /** The number of brokers; each is also a KRaft controller. */
   readonly brokers: number;
   /** The KRaft cluster id (22 base64url characters). */
@@ -143,13 +144,13 @@ export class KafkaCluster extends Construct {
       service: headless,
       replicas: props.brokers,
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
-      securityContext: restrictedPodSecurity(KAFKA_UID),
+      securityContext: restrictedPodSecurity(props.runAsUser),
       terminationGracePeriod: Duration.seconds(120),
       containers: [
         restrictedContainer({
           name: 'kafka',
-          image: `apache/kafka:${props.version}`,
-          user: KAFKA_UID,
+          image: props.image,
+          user: props.runAsUser,
           resources: props.resources,
           command: ['bash', '/etc/kafka/stratus/start.sh'],
           ports: [

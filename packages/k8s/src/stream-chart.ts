@@ -7,7 +7,6 @@ import { selectorLabels } from './labels.ts';
 import { NetworkFlow, Peer } from './network-flow.ts';
 import { httpProbes } from './probes.ts';
 import { prometheusPeer } from './prometheus.ts';
-import { NODE_UID } from './todo-chart.ts';
 
 export interface StreamChartProps extends ChartProps {
   /** The validated platform config. */
@@ -40,7 +39,7 @@ export class StreamChart extends Chart {
       partOf: 'stream',
       version: config.version,
       image: imageRef(config, 'producer'),
-      user: NODE_UID,
+      user: config.images.uids.node,
       replicas: 1,
       resources: stream.producer.resources,
       ports: [{ name: 'metrics', port: stream.producer.metricsPort }],
@@ -61,7 +60,7 @@ export class StreamChart extends Chart {
       partOf: 'stream',
       version: config.version,
       image: imageRef(config, 'processor'),
-      user: NODE_UID,
+      user: config.images.uids.node,
       replicas: stream.processor.replicas,
       resources: stream.processor.resources,
       ports: [{ name: 'metrics', port: stream.processor.metricsPort }],

@@ -127,7 +127,7 @@ describe('pod security "restricted"', () => {
   it.each(workloads.map((w) => [`${w.kind} ${w.metadata.name}`, w] as const))('%s', (_, w) => {
     const spec = podSpec(w);
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(spec.securityContext?.runAsUser).toBeGreaterThan(0);
+    expect(spec.securityContext?.runAsUser).toBeGreaterThanOrEqual(10_000);
     expect(spec.hostNetwork ?? false).toBe(false);
     expect(spec.hostPID ?? false).toBe(false);
     expect(spec.hostIPC ?? false).toBe(false);
@@ -189,16 +189,28 @@ describe('todo', () => {
     expect(find('PodDisruptionBudget', 'backend').spec).toMatchObject({ maxUnavailable: 1 });
   });
 
-  it('reads every credential from the deploy-time Secret and never ships a Secret', () => {
+  it('reads every credential from the deploy-time Secret, as a file, and never ships a Secret', () => {
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));
-    expect(env.PGPASSWORD?.valueFrom?.secretKeyRef).toEqual({ name: 'database-credentials', key: 'password' });
+    expect(env.PGPASSWORD_FILE?.value).toBe('/etc/secrets/database-credentials/password');
     expect(env.PGHOST?.value).toBe('database');
-    const postgres = podSpec(find('StatefulSet', 'database')).containers[0] as Container;
-    expect(postgres.image).toBe('postgres:15.18');
-    expect(postgres.env?.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef?.name).toBe('database-credentials');
+    const database = podSpec(find('StatefulSet', 'database'));
+    const postgres = database.containers[0] as Container;
+    expect(postgres.image).toBe(`postgres:15.18@${defaults.images.upstreamDigests['postgres:15.18']}`);
+    expect(postgres.env?.find((e) => e.name === 'POSTGRES_PASSWORD_FILE')?.value).toBe(
+      '/etc/secrets/database-credentials/password',
+    );
+    for (const spec of [podSpec(find('Deployment', 'backend')), database]) {
+      expect(spec.volumes).toContainEqual({
+        name: 'database-credentials',
+        secret: { secretName: 'database-credentials', defaultMode: 0o440 },
+      });
+    }
     for (const c of workloads.flatMap((w) => podSpec(w).containers)) {
-      for (const e of c.env ?? []) if (/PASSWORD/.test(e.name)) expect(e.value, e.name).toBeUndefined();
+      for (const e of c.env ?? []) {
+        if (/PASSWORD/.test(e.name)) expect(e.value ?? '', e.name).toMatch(/^\/etc\/secrets\//);
+        expect(e.valueFrom?.secretKeyRef, `${c.name} ${e.name}`).toBeUndefined();
+      }
     }
   });
 
@@ -238,7 +250,7 @@ describe('kafka and stream', () => {
     expect(kafka.spec).toMatchObject({ replicas: 3, serviceName: 'kafka-headless', podManagementPolicy: 'Parallel' });
     const c = podSpec(kafka).containers[0] as Container;
     expect(c.image).toBe('apache/kafka:4.4.0');
-    expect(podSpec(kafka).securityContext?.runAsUser).toBe(1000);
+    expect(podSpec(kafka).securityContext?.runAsUser).toBe(defaults.images.uids.kafka);
     const props = find('ConfigMap', 'kafka-config').data?.['server.properties'] ?? '';
     expect(props).toContain('process.roles=broker,controller');
     expect(props).toContain('default.replication.factor=3');
@@ -323,9 +335,9 @@ describe('monitoring', () => {
     }
     expect(find('ConfigMap', 'grafana-provisioning').data?.['datasources.yaml']).toContain('url: http://prometheus:9090');
     const grafana = podSpec(find('Deployment', 'grafana')).containers[0] as Container;
-    expect(grafana.env?.find((e) => e.name === 'GF_SECURITY_ADMIN_PASSWORD')).toEqual({
-      name: 'GF_SECURITY_ADMIN_PASSWORD',
-      valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'password' } },
+    expect(grafana.env?.find((e) => e.name === 'GF_SECURITY_ADMIN_PASSWORD__FILE')).toEqual({
+      name: 'GF_SECURITY_ADMIN_PASSWORD__FILE',
+      value: '/etc/secrets/grafana-admin/password',
     });
   });
 

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StratusConfig } from '@stratus/config';
 import { App, type Chart, Yaml } from 'cdk8s';
+import { explainUnpinnedImages } from './checkov.ts';
 import { KafkaChart } from './kafka-chart.ts';
 import { LakeChart } from './lake-chart.ts';
 import { MonitoringChart } from './monitoring-chart.ts';
@@ -30,7 +31,7 @@ export interface StratusCharts {
   readonly files: ReadonlyArray<{ readonly file: string; readonly chart: Chart }>;
 }
 
-/** Every chart, with restricted pod security applied to all of them. */
+/** Every chart, with restricted pod security applied to all of them and unpinned images explained on their workloads. */
 export function buildCharts(config: StratusConfig): StratusCharts {
   const app = new App({ outdir: 'unused' });
   const namespaces = new NamespacesChart(app, 'namespaces', {
@@ -43,6 +44,7 @@ export function buildCharts(config: StratusConfig): StratusCharts {
   const monitoring = new MonitoringChart(app, 'monitoring', { config });
   const lake = new LakeChart(app, 'lake', { config });
   applyRestrictedPodSecurity(app);
+  explainUnpinnedImages(app, config);
   const files = [
     { file: '00-namespaces.yaml', chart: namespaces },
     { file: '10-todo.yaml', chart: todo },
