@@ -194,6 +194,8 @@ export class ProcessorProcess {
   readonly exited: Promise<number | null>;
   /** Settles when the processor has joined its group and runs. */
   readonly started: Promise<void>;
+  /** The port of `/metrics` and `/healthz`, once started. */
+  metricsPort: number | undefined;
   private output = '';
 
   constructor(
@@ -211,7 +213,11 @@ export class ProcessorProcess {
     });
     const keep = (b: Buffer) => {
       const text = b.toString('utf8');
-      if (text.includes('"msg":"processor running"')) started();
+      const port = /"metricsPort":(\d+)[^\n]*"msg":"processor running"/.exec(text)?.[1];
+      if (port) {
+        this.metricsPort = Number(port);
+        started();
+      }
       this.output = (this.output + text).slice(-50_000);
     };
     this.child.stdout?.on('data', keep);
@@ -231,6 +237,33 @@ export class ProcessorProcess {
   async crash(): Promise<void> {
     this.child.kill('SIGKILL');
     await this.exited;
+  }
+
+  /** SIGSTOP: frozen with whatever it holds, as a long GC pause or a stalled VM would freeze it. */
+  freeze(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child.kill('SIGCONT');
+  }
+
+  /** The HTTP status of `/healthz`, or 0 when nothing answers. */
+  async health(): Promise<number> {
+    if (this.metricsPort === undefined) return 0;
+    return fetch(`http://127.0.0.1:${this.metricsPort}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+  }
+
+  /** The sum of the samples of metric `name` on `/metrics` whose labels contain `labels` (e.g. `partition="1"`). */
+  async metric(name: string, labels = ''): Promise<number> {
+    const text = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`).then((r) => r.text());
+    return text
+      .split('\n')
+      .filter((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && l.includes(labels))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   }
 
   /** SIGTERM: the processor finishes its transaction and leaves the group; resolves with the exit code. */
