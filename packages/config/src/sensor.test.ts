@@ -66,5 +66,6 @@ describe('sensorPartition', () => {
     const p = sensorPartitioner(['A', 'B', 'C'])();
     expect(['A', 'B', 'C'].map((key) => p({ partitionMetadata: [1, 2, 3], message: { key } }))).toEqual([0, 1, 2]);
     expect(p({ partitionMetadata: [1, 2, 3], message: { key: null } })).toBe(0);
+    expect(p({ partitionMetadata: [1, 2, 3], message: { key: 'A', partition: 2 } })).toBe(2);
   });
 });

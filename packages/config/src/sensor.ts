@@ -55,17 +55,18 @@ export function sensorPartition(sensor: string, sensors: readonly string[], part
 /** The slice of a kafkajs partitioner call that {@link sensorPartitioner} reads. */
 export interface PartitionerArgs {
   readonly partitionMetadata: readonly unknown[];
-  readonly message: { readonly key?: Buffer | string | null };
+  readonly message: { readonly key?: Buffer | string | null; readonly partition?: number };
 }
 
 /**
  * A kafkajs `createPartitioner` for messages keyed by sensor: `producer({ createPartitioner: sensorPartitioner(list) })`.
- * Messages without a key go to partition 0.
+ * A message's own `partition` wins, as with kafkajs's default partitioner; messages without a key go to partition 0.
  */
 export function sensorPartitioner(sensors: readonly string[]): () => (args: PartitionerArgs) => number {
   return () =>
-    ({ partitionMetadata, message }) =>
-      message.key === undefined || message.key === null
-        ? 0
-        : sensorPartition(String(message.key), sensors, partitionMetadata.length);
+    ({ partitionMetadata, message }) => {
+      if (message.partition !== undefined && message.partition !== null) return message.partition;
+      if (message.key === undefined || message.key === null) return 0;
+      return sensorPartition(String(message.key), sensors, partitionMetadata.length);
+    };
 }

@@ -44,7 +44,7 @@ export class StreamChart extends Chart {
       resources: stream.producer.resources,
       ports: [{ name: 'metrics', port: stream.producer.metricsPort }],
       metricsPort: stream.producer.metricsPort,
-      probes: httpProbes(stream.producer.metricsPort, '/metrics', '/metrics'),
+      probes: httpProbes(stream.producer.metricsPort, '/healthz', '/healthz'),
       service: false,
       env: {
         KAFKA_BROKERS: brokers,
@@ -65,7 +65,7 @@ export class StreamChart extends Chart {
       resources: stream.processor.resources,
       ports: [{ name: 'metrics', port: stream.processor.metricsPort }],
       metricsPort: stream.processor.metricsPort,
-      probes: httpProbes(stream.processor.metricsPort, '/metrics', '/metrics'),
+      probes: httpProbes(stream.processor.metricsPort, '/healthz', '/healthz'),
       service: false,
       env: {
         KAFKA_BROKERS: brokers,

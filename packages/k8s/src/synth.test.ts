@@ -287,6 +287,17 @@ describe('kafka and stream', () => {
       metadata: { annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464' } },
     });
   });
+
+  it('probes the stream workers on /healthz, which turns 503 when the consumer or producer stops working', () => {
+    for (const [name, port] of [
+      ['processor', 9465],
+      ['producer', 9464],
+    ] as const) {
+      const container = podSpec(find('Deployment', name)).containers[0] as Container;
+      expect(container.livenessProbe?.httpGet, name).toMatchObject({ path: '/healthz', port });
+      expect(container.readinessProbe?.httpGet, name).toMatchObject({ path: '/healthz', port });
+    }
+  });
 });
 
 describe('monitoring', () => {
