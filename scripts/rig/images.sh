@@ -13,6 +13,7 @@
 #   status | stop       stop has nothing to stop
 #   buildah ARGS...     buildah on the rig's image store (for tests: from, mount, inspect, rm)
 source "$(dirname "$0")/lib.sh"
+shopt -s inherit_errexit
 
 DIR=$RIG_CACHE/images
 FILES=$RIG_ROOT/scripts/rig/images
@@ -252,7 +253,12 @@ app() {
   fi
   log "buildah bud apps/Dockerfile --target $target ${args[*]} -t $qref"
   local start=$SECONDS
+  # The RUN steps trust what this machine trusts (the npm registry may be reached through a TLS proxy): the host's CA
+  # bundle and an npmrc that names it are mounted into them, not into the image.
+  local bundle=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+  printf 'cafile=/etc/ssl/certs/ca-certificates.crt\n' >"$DIR/build-npmrc"
   (cd "$RIG_ROOT" && bh bud --quiet --runtime /usr/sbin/runc --network host --pull-never --layers \
+    -v "$bundle:/etc/ssl/certs/ca-certificates.crt:ro" -v "$DIR/build-npmrc:/root/.npmrc:ro" \
     -f apps/Dockerfile --ignorefile apps/Dockerfile.dockerignore --target "$target" "${args[@]}" -t "$qref" . >&2)
   save "$qref" "$archive" "$key"
   log "built $qref in $((SECONDS - start)) s"
@@ -262,7 +268,7 @@ app() {
 install() {
   apt_install mmdebstrap buildah runc containerd
   mkdir -p "$DIR/archives" "$DIR/artifacts" "$DIR/run"
-  local lines=() line kind ref qref rest archives=() reason lock
+  local lines=() line kind ref qref rest archive archives=() reason lock
   mapfile -t lines < <(image_list)
   ((${#lines[@]} > 0)) || die "scripts/images.ts list printed nothing"
   exec {lock}>"$DIR/.lock"
@@ -280,7 +286,8 @@ install() {
         if reason=$(lookup "${ref%:*}" "${UNAVAILABLE[@]}"); then
           log "not built: $ref ($reason)"
         else
-          archives+=("$(standin "$ref" "$qref")")
+          archive=$(standin "$ref" "$qref")
+          archives+=("$archive")
         fi
         ;;
     esac
@@ -289,7 +296,8 @@ install() {
     read -r kind ref qref rest <<<"$line"
     [[ $kind == app ]] || continue
     # shellcheck disable=SC2086 # rest is "TARGET ARG=VALUE..." without spaces inside a word
-    archives+=("$(app "$qref" $rest)")
+    archive=$(app "$qref" $rest)
+    archives+=("$archive")
   done
   exec {lock}>&-
   printf '%s\n' "${archives[@]}" >"$LIST.tmp"
