@@ -45,6 +45,14 @@ export class KafkaClusterError extends Error {
   override readonly name = 'KafkaClusterError';
 }
 
+/**
+ * `VOLUME`s of the apache/kafka image that the brokers do not use. containerd turns an image volume that nothing is
+ * mounted over into a writable anonymous volume, so each gets an empty read-only mount: the root stays the only
+ * filesystem, read-only, beside the writable mounts listed here.
+ */
+const IMAGE_VOLUMES = ['/etc/kafka/secrets', '/mnt/shared/config'];
+const volumeName = (path: string) => `image${path.replace(/[^a-z0-9]+/g, '-')}`;
+
 const START_SCRIPT = `#!/bin/bash
 # Writes this broker's properties (node id from the pod ordinal), formats its volume once, then runs Kafka.
 set -euo pipefail
@@ -172,6 +180,7 @@ export class KafkaCluster extends Construct {
             { path: '/var/run/kafka', volume: emptyDir('run', 16) },
             { path: '/var/log/kafka', volume: emptyDir('logs', 512) },
             { path: '/tmp', volume: emptyDir('tmp', 256) },
+            ...IMAGE_VOLUMES.map((path) => ({ path, volume: emptyDir(volumeName(path), 1), readOnly: true })),
           ],
         }),
       ],

@@ -262,6 +262,14 @@ describe('kafka and stream', () => {
     expect(find('Service', 'kafka-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
   });
 
+  it('mounts the image VOLUMEs it does not use read-only, so the runtime makes no writable volume of them', () => {
+    const mounts = (podSpec(kafka).containers[0] as Container & { volumeMounts: { mountPath: string; readOnly?: boolean }[] })
+      .volumeMounts;
+    for (const path of ['/etc/kafka/secrets', '/mnt/shared/config']) {
+      expect(mounts.find((m) => m.mountPath === path)).toMatchObject({ readOnly: true });
+    }
+  });
+
   it('spreads brokers across nodes, gives each a volume and lets one go at a time', () => {
     expect(podSpec(kafka).affinity).toMatchObject({
       podAntiAffinity: {
