@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { duckdbCreateTable, eventsTable, windowsTable } from '@stratus/config/lake-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyEvent, type WindowResult, type WindowState } from '../../apps/processor/src/window.ts';
 import { DuckDBLake } from '../../apps/lake-batch/src/duckdb-lake.ts';
+import { applyEvent, type WindowResult, type WindowState } from '../../apps/processor/src/window.ts';
 import { rig } from '../support/rig.ts';
 import { type OracleEvent, type OracleGrain, oracleAggregates, oracleWindows } from './oracle.ts';
 
@@ -37,7 +37,14 @@ function makeEvents(n: number): OracleEvent[] {
     const offset = offsets[partition] ?? 0;
     offsets[partition] = offset + 1;
     const jitter = Math.floor(random() * 30_000);
-    return { id: 1000 + i, sensor, value: Math.floor(random() * 10_001) / 100, ts: start + i * 40_000 + jitter, partition, offset };
+    return {
+      id: 1000 + i,
+      sensor,
+      value: Math.floor(random() * 10_001) / 100,
+      ts: start + i * 40_000 + jitter,
+      partition,
+      offset,
+    };
   });
 }
 
@@ -104,7 +111,12 @@ async function expectOracle(engine: string) {
     expect(actual.length, `${engine} ${name} rows`).toBe(expected.length);
     actual.forEach((a, i) => {
       const e = expected[i];
-      expect({ ...a, mean: 0 }, `${engine} ${name} row ${i}`).toEqual({ ...e, periodStart: undefined, start: e?.periodStart, mean: 0 });
+      expect({ ...a, mean: 0 }, `${engine} ${name} row ${i}`).toEqual({
+        ...e,
+        periodStart: undefined,
+        start: e?.periodStart,
+        mean: 0,
+      });
       expect(Math.abs(a.mean - (e?.mean ?? Number.NaN)), `${engine} ${name} mean of row ${i}`).toBeLessThan(1e-9);
     });
   }
@@ -175,7 +187,7 @@ describe('lake batch job on DuckDB and on Spark', () => {
     await expectOracle('spark');
     const after = await aggregates('sensor_minute');
     expect(after.map((a) => ({ ...a, mean: 0 }))).toEqual(before.map((b) => ({ ...b, mean: 0 })));
-    after.forEach((a, i) => expect(Math.abs(a.mean - (before[i]?.mean ?? Number.NaN))).toBeLessThan(1e-12));
+    for (const [i, a] of after.entries()) expect(Math.abs(a.mean - (before[i]?.mean ?? Number.NaN))).toBeLessThan(1e-12);
   });
 
   it('maintenance compacts, expires and removes orphans, and the tables keep their rows', async () => {
@@ -191,7 +203,9 @@ describe('lake batch job on DuckDB and on Spark', () => {
     expect(report.find((t) => t.table === 'sensor_minute')?.rewrittenDataFiles).toBeGreaterThan(0);
     expect(await Promise.all(names.map(count))).toEqual(before);
     await lake.run('DETACH lake');
-    await lake.run(`ATTACH '${env.ICEBERG_WAREHOUSE}' AS lake (TYPE iceberg, SECRET lake_catalog, ENDPOINT '${env.ICEBERG_CATALOG_URL}')`);
+    await lake.run(
+      `ATTACH '${env.ICEBERG_WAREHOUSE}' AS lake (TYPE iceberg, SECRET lake_catalog, ENDPOINT '${env.ICEBERG_CATALOG_URL}')`,
+    );
     await expectOracle('after maintenance');
   });
 

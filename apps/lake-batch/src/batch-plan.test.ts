@@ -29,13 +29,15 @@ function makeEvents(n: number): OracleEvent[] {
   return Array.from({ length: n }, (_, i) => {
     const sensor = ['A', 'B', 'C'][Math.floor(random() * 3)] as string;
     const partition = sensor === 'A' ? 0 : 1;
+    const offset = (offsets[partition] ?? 0) + 1;
+    offsets[partition] = offset;
     return {
       id: i + 1,
       sensor,
       value: Math.floor(random() * 10_001) / 100,
       ts: DAY - 3_600_000 + i * 97_000,
       partition,
-      offset: (offsets[partition] = (offsets[partition] ?? 0) + 1),
+      offset,
     };
   });
 }
@@ -55,7 +57,9 @@ async function lakeWith(events: readonly OracleEvent[], size: number) {
     'CREATE TABLE lake.stratus.windows (sensor VARCHAR, window_seq BIGINT, avg DOUBLE, count INTEGER, first_id BIGINT, last_id BIGINT, to_ts TIMESTAMPTZ)',
   );
   for (let i = 0; i < events.length; i += 500) {
-    const rows = events.slice(i, i + 500).map((e) => `(${e.id}, '${e.sensor}', ${e.value}, ${ts(e.ts)}, ${e.partition}, ${e.offset})`);
+    const rows = events
+      .slice(i, i + 500)
+      .map((e) => `(${e.id}, '${e.sensor}', ${e.value}, ${ts(e.ts)}, ${e.partition}, ${e.offset})`);
     await c.run(`INSERT INTO lake.stratus.events VALUES ${rows.join(', ')}`);
   }
   const windows = oracleWindows(events, size);
@@ -125,7 +129,9 @@ describe('batchPlan on DuckDB', () => {
     await c.run("DELETE FROM lake.stratus.windows WHERE sensor = 'C' AND window_seq = 4");
     expect(await runPlan(c, size, '2026-12-01', '2026-12-02')).toBe(2);
     const statuses = (
-      await c.runAndReadAll("SELECT sensor, window_seq, status FROM lake.stratus.window_reconciliation WHERE status <> 'ok' ORDER BY sensor")
+      await c.runAndReadAll(
+        "SELECT sensor, window_seq, status FROM lake.stratus.window_reconciliation WHERE status <> 'ok' ORDER BY sensor",
+      )
     ).getRowObjectsJson();
     expect(statuses).toEqual([
       { sensor: 'B', window_seq: '3', status: 'mismatch' },

@@ -167,7 +167,7 @@ function reconciliation(d: Dialect, names: LakeNames): string {
     ')',
     'SELECT coalesce(w.sensor, r.sensor) AS sensor, coalesce(w.window_seq, r.window_seq) AS window_seq,',
     '  coalesce(r.to_ts, w.to_ts) AS to_ts,',
-    '  CASE WHEN w.sensor IS NULL THEN \'missing\' WHEN r.sensor IS NULL THEN \'unexpected\'',
+    "  CASE WHEN w.sensor IS NULL THEN 'missing' WHEN r.sensor IS NULL THEN 'unexpected'",
     "    WHEN w.copies > 1 THEN 'duplicate'",
     `    WHEN ${storedCents} <> r.cents OR w.${q('count')} <> r.n OR w.first_id <> r.first_id OR w.last_id <> r.last_id`,
     "    THEN 'mismatch' ELSE 'ok' END AS status,",

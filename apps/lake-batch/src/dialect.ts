@@ -14,14 +14,19 @@ export interface Dialect {
 
 export type OutputType = 'string' | 'long' | 'double' | 'decimal' | 'timestamptz';
 
-const iso = (instant: Date) => instant.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '+00:00');
+const iso = (instant: Date) =>
+  instant
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, '+00:00');
 
 export const duckdb: Dialect = {
   name: 'duckdb',
   quote: (id) => `"${id.replaceAll('"', '""')}"`,
   intDiv: (a, b) => `(${a}) // (${b})`,
   timestamp: (instant) => `TIMESTAMPTZ '${iso(instant)}'`,
-  type: (t) => ({ string: 'VARCHAR', long: 'BIGINT', double: 'DOUBLE', decimal: 'DECIMAL(38, 6)', timestamptz: 'TIMESTAMPTZ' })[t],
+  type: (t) =>
+    ({ string: 'VARCHAR', long: 'BIGINT', double: 'DOUBLE', decimal: 'DECIMAL(38, 6)', timestamptz: 'TIMESTAMPTZ' })[t],
   dayPartition: (column) => `day(${column})`,
 };
 

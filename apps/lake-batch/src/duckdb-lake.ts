@@ -1,5 +1,5 @@
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Json } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { LakeConnection } from './config.ts';
 
 export interface DuckDBLakeOptions {

@@ -29,7 +29,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (values.to !== undefined && values.from === undefined) throw new PeriodError("'--to' needs '--from'");
-  const period = values.from === undefined ? lookbackPeriod(new Date(), config.lookbackDays) : parsePeriod(values.from, values.to);
+  const period =
+    values.from === undefined ? lookbackPeriod(new Date(), config.lookbackDays) : parsePeriod(values.from, values.to);
   if (values.engine === 'spark') {
     console.log(JSON.stringify(await runSparkBatch(config, period)));
     return 0;

@@ -1,13 +1,13 @@
 import { imageRef, type StratusConfig } from '@stratus/config';
-import { Chart, type ChartProps } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
-import type { Construct } from 'constructs';
 import { batchPlan, type LakeNames } from '@stratus/lake-batch/batch-plan';
 import { spark as sparkDialect } from '@stratus/lake-batch/dialect';
 import { sparkLakeConf } from '@stratus/lake-batch/spark-conf';
+import { Chart, type ChartProps } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
 import { AppDeployment } from './app-deployment.ts';
-import { LakeCronJob } from './lake-cron-job.ts';
 import { selectorLabels } from './labels.ts';
+import { LakeCronJob } from './lake-cron-job.ts';
 import { NamespaceIsolation } from './namespace-isolation.ts';
 import { NetworkFlow, Peer } from './network-flow.ts';
 import { httpProbes } from './probes.ts';
@@ -134,7 +134,13 @@ export class LakeChart extends Chart {
       driver: sp.driver,
       executor: sp.executor,
       credentialsSecret: lake.storage.secret,
-      lakeConf: sparkLakeConf({ catalog: names.catalog, catalogUrl, warehouse: lake.catalog.warehouse, s3Endpoint: s3Url, region: lake.storage.region }),
+      lakeConf: sparkLakeConf({
+        catalog: names.catalog,
+        catalogUrl,
+        warehouse: lake.catalog.warehouse,
+        s3Endpoint: s3Url,
+        region: lake.storage.region,
+      }),
       files: { 'plan.json': `${JSON.stringify(batchPlan(sparkDialect, names, stream.windowSize), null, 2)}\n` },
       partOf,
       version: config.version,
@@ -239,7 +245,11 @@ export class LakeChart extends Chart {
       const outside = Peer.cidr('0.0.0.0/0');
       const ports = [...new Set([s3Url, catalogUrl].map((u) => Number(new URL(u).port || (u.startsWith('https') ? 443 : 80))))];
       for (const [name, peer] of clients) {
-        new NetworkFlow(this, `allow-${name}-to-object-storage`, { from: peer, to: outside, ports: ports.map((port) => ({ port })) });
+        new NetworkFlow(this, `allow-${name}-to-object-storage`, {
+          from: peer,
+          to: outside,
+          ports: ports.map((port) => ({ port })),
+        });
       }
     }
     new NetworkFlow(this, 'allow-archiver-to-kafka', {

@@ -82,9 +82,13 @@ const lakePod = (name: string, component: string): Pod => ({
   namespace: 'lake',
   labels: { ...pod('lake', name).labels, 'app.kubernetes.io/component': component, 'app.kubernetes.io/part-of': 'lake' },
 });
-const [s3, master, volume, filer, bucketJob] = ['seaweedfs', 'seaweedfs-master', 'seaweedfs-volume', 'seaweedfs-filer', 'seaweedfs-table-bucket'].map(
-  (n) => lakePod(n, 'object-storage'),
-) as [Pod, Pod, Pod, Pod, Pod];
+const [s3, master, volume, filer, bucketJob] = [
+  'seaweedfs',
+  'seaweedfs-master',
+  'seaweedfs-volume',
+  'seaweedfs-filer',
+  'seaweedfs-table-bucket',
+].map((n) => lakePod(n, 'object-storage')) as [Pod, Pod, Pod, Pod, Pod];
 const archiver = lakePod('archiver', 'archiver');
 const lakeBatch = lakePod('lake-batch', 'batch');
 const maintenance = lakePod('lake-maintenance', 'maintenance');

@@ -54,7 +54,10 @@ exec /opt/spark/bin/spark-submit \\
 function jvmMemory(settings: ResourceSettings, what: string): string {
   const limitMiB = Math.floor(memoryBytes(settings.memoryLimit) / MIB);
   const heap = Math.floor(limitMiB * 0.7);
-  if (heap < 512) throw new SparkSubmissionError(`'${what}.memoryLimit' must be at least 732Mi for a 512 MiB heap, got ${settings.memoryLimit}`);
+  if (heap < 512)
+    throw new SparkSubmissionError(
+      `'${what}.memoryLimit' must be at least 732Mi for a 512 MiB heap, got ${settings.memoryLimit}`,
+    );
   return `${heap}m`;
 }
 
@@ -103,7 +106,9 @@ export class SparkSubmission extends Construct {
     const executorTemplate = {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { labels: appLabels({ name: executorName, component: 'spark-executor', partOf: props.partOf, version: props.version }) },
+      metadata: {
+        labels: appLabels({ name: executorName, component: 'spark-executor', partOf: props.partOf, version: props.version }),
+      },
       spec: {
         automountServiceAccountToken: false,
         securityContext: {
@@ -166,7 +171,10 @@ export class SparkSubmission extends Construct {
 
   /** Mount of the ConfigMap in a driver pod. */
   confMount(owner: Construct): kplus.VolumeMount {
-    return { path: SPARK_CONF_DIR, volume: kplus.Volume.fromConfigMap(owner, 'SparkConf', this.configMap, { name: 'spark-conf' }) };
+    return {
+      path: SPARK_CONF_DIR,
+      volume: kplus.Volume.fromConfigMap(owner, 'SparkConf', this.configMap, { name: 'spark-conf' }),
+    };
   }
 
   /** The environment a driver pod needs: its address and name for the executors, and the lake's credentials. */

@@ -88,7 +88,14 @@ describe('names', () => {
 
   it('puts the namespaces first, in the first file and at the head of the piped stream', () => {
     const files = renderManifests(defaults).map((m) => m.file);
-    expect(files).toEqual(['00-namespaces.yaml', '10-todo.yaml', '20-kafka.yaml', '30-stream.yaml', '40-monitoring.yaml', '50-lake.yaml']);
+    expect(files).toEqual([
+      '00-namespaces.yaml',
+      '10-todo.yaml',
+      '20-kafka.yaml',
+      '30-stream.yaml',
+      '40-monitoring.yaml',
+      '50-lake.yaml',
+    ]);
     const stream = parseAllDocuments(renderStream(defaults)).map((d) => d.toJSON() as Obj);
     expect(stream.slice(0, 4).map((o) => o.kind)).toEqual(['Namespace', 'Namespace', 'Namespace', 'Namespace']);
     expect(stream.length).toBe(objects.length);
