@@ -88,7 +88,9 @@ describe('lake', () => {
   });
 
   it('refuses more archivers than partitions and names the field', () => {
-    expect(() => loadConfig({ env: { STRATUS_LAKE__ARCHIVER__REPLICAS: '4' } })).toThrow(/lake\.archiver\.replicas.*partitions of events/);
+    expect(() => loadConfig({ env: { STRATUS_LAKE__ARCHIVER__REPLICAS: '4' } })).toThrow(
+      /lake\.archiver\.replicas.*partitions of events/,
+    );
   });
 
   it('refuses a storage backend it does not know and a table name Iceberg would not take', () => {

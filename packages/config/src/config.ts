@@ -122,8 +122,8 @@ export function loadConfig(options: LoadOptions = {}): StratusConfig {
 /** The defaults alone, for apps that read names and ports at run time. */
 export const defaults: StratusConfig = stratusConfigSchema.parse({});
 
-export type AppName = 'backend' | 'frontend' | 'producer' | 'processor';
-export const APPS: readonly AppName[] = ['backend', 'frontend', 'producer', 'processor'];
+export type AppName = 'backend' | 'frontend' | 'producer' | 'processor' | 'archiver';
+export const APPS: readonly AppName[] = ['backend', 'frontend', 'producer', 'processor', 'archiver'];
 
 /** `ghcr.io/<owner>/<app>:<version>`: the one place an image reference is formed. */
 export function imageRef(config: StratusConfig, app: AppName): string {

@@ -6,7 +6,9 @@ const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka t
 const bucketName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name: 3 to 63 lowercase letters, digits, "." and "-"');
-const icebergName = z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'must be an Iceberg identifier: lowercase letters, digits and "_"');
+const icebergName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,63}$/, 'must be an Iceberg identifier: lowercase letters, digits and "_"');
 const port = z.number().int().min(1).max(65535);
 const positive = z.number().int().min(1);
 const cidr = z
