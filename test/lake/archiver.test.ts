@@ -1,5 +1,5 @@
 import type { Message } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessorProcess } from '../stream/harness.ts';
 import { dataset, eventMessages, produce, sleep } from '../stream/harness.ts';
 import { type ArchiverHandle, LakeFixture, type LakeRig, lakeRig, metric } from './harness.ts';
@@ -15,6 +15,14 @@ describe('archiver into the Iceberg lake', () => {
 
   beforeAll(() => {
     rigs = lakeRig();
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      for (const p of running) process.stderr.write(`--- ${p.name} (last output)\n${p.log.slice(-6_000)}\n`);
+    }
+    await Promise.all(running.filter((p) => p.running).map((p) => p.crash()));
+    running.length = 0;
   });
 
   afterAll(async () => {
@@ -54,7 +62,7 @@ describe('archiver into the Iceberg lake', () => {
       { key: 'A', value: 'not json at all' },
       { key: 'B', value: JSON.stringify({ sensor: 'B', average: 50, count: 20, window: 1 }) },
     ]);
-    await fx.stream.waitForLag0(120_000);
+    await fx.waitProcessed(120_000);
     await fx.waitArchived(120_000);
 
     const tables = await expectExactlyOnce(fx, events);
@@ -72,7 +80,7 @@ describe('archiver into the Iceberg lake', () => {
     expect(await metric(archiver.metricsPort, 'archiver_rows_total', { table: 'events' })).toBe(events.length);
     expect((await fetch(`http://127.0.0.1:${archiver.metricsPort}/healthz`)).status).toBe(200);
     expect(await archiver.process.terminate()).toBe(0);
-  });
+  }, 300_000);
 
   it('stays exactly once through kill -9 of the archiver three times mid-stream', async () => {
     const fx = new LakeFixture(rigs);
@@ -95,11 +103,11 @@ describe('archiver into the Iceberg lake', () => {
       },
     });
     expect(crashes).toBe(3);
-    await fx.stream.waitForLag0(120_000);
+    await fx.waitProcessed(120_000);
     await fx.waitArchived(180_000);
     await expectExactlyOnce(fx, events);
     expect(await archiver.process.terminate()).toBe(0);
-  });
+  }, 400_000);
 
   it('refuses the commit of a zombie archiver that another one has replaced, and duplicates nothing', async () => {
     const fx = new LakeFixture(rigs);
@@ -118,7 +126,7 @@ describe('archiver into the Iceberg lake', () => {
     zombie.process.child.kill('SIGSTOP');
     const successor = track(await fx.startArchiver('successor'));
     await produce(fx.stream.kafka, fx.stream.topics.events, messages.slice(1_000));
-    await fx.stream.waitForLag0(120_000);
+    await fx.waitProcessed(120_000);
     await fx.waitArchived(120_000);
     // Thawed, it flushes the stale batch at once: the lake refuses it, since the successor holds a newer epoch.
     zombie.process.child.kill('SIGCONT');
@@ -129,5 +137,5 @@ describe('archiver into the Iceberg lake', () => {
     await expectExactlyOnce(fx, events);
     expect(successor.process.running).toBe(true);
     expect(await successor.process.terminate()).toBe(0);
-  });
+  }, 300_000);
 });

@@ -103,13 +103,11 @@ export class LakeFixture {
   }
 
   async waitArchived(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const lag = await this.archiverLag();
-      if (lag === 0) return;
-      if (Date.now() > deadline) throw new Error(`the archiver still lags ${lag} messages after ${timeoutMs} ms`);
-      await sleep(500);
-    }
+    await until(() => this.archiverLag(), timeoutMs, 'the archiver');
+  }
+
+  async waitProcessed(timeoutMs: number): Promise<void> {
+    await until(() => this.stream.lag(), timeoutMs, 'the processor');
   }
 
   /** The tables as read by PyIceberg, an engine other than the DuckDB that wrote them. */
@@ -119,6 +117,23 @@ export class LakeFixture {
       maxBuffer: 512 * 1024 * 1024,
     });
     return JSON.parse(stdout) as Record<string, TableRead>;
+  }
+}
+
+/** Polls `lag` until it is 0; Kafka errors marked retriable (a coordinator still loading) count as not yet. */
+async function until(lag: () => Promise<number>, timeoutMs: number, who: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = 'unknown';
+  for (;;) {
+    try {
+      last = await lag();
+      if (last === 0) return;
+    } catch (e) {
+      if (!(e as { retriable?: boolean }).retriable) throw e;
+      last = (e as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`${who} still lags (${String(last)}) after ${timeoutMs} ms`);
+    await sleep(500);
   }
 }
 

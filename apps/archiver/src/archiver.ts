@@ -185,7 +185,7 @@ export class Archiver {
     if (!owned || !isRunning() || isStale()) return;
     owned.highWatermark = BigInt(batch.highWatermark);
     this.props.metrics.lag.set({ topic: owned.topic, partition: owned.partition }, Number(owned.highWatermark - owned.committed));
-    if (batch.isEmpty()) return;
+    if (batch.isEmptyIncludingFiltered()) return;
     const expected = this.batch.nextOffset(batch.topic, batch.partition) ?? owned.next;
     if (BigInt(batch.firstOffset() ?? '0') > expected && !owned.positioned) {
       owned.positioned = true;
@@ -209,6 +209,7 @@ export class Archiver {
         : this.batch.addWindow(parseWindowRow(m.value, source));
       if (reason) this.props.metrics.rejected.inc({ topic: batch.topic, reason });
     }
+    this.batch.pass(batch.topic, batch.partition, BigInt(batch.lastOffset()) + 1n, owned.next, now);
     this.props.metrics.pending.set(this.batch.messages);
     resolveOffset(batch.lastOffset());
     await heartbeat();
