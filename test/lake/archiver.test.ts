@@ -2,7 +2,7 @@ import type { Message } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessorProcess } from '../stream/harness.ts';
 import { dataset, eventMessages, produce, sleep } from '../stream/harness.ts';
-import { type ArchiverHandle, LakeFixture, type LakeRig, lakeRig, metric } from './harness.ts';
+import { type ArchiverHandle, LakeFixture, type LakeRig, lakeRig, metric, waitFor } from './harness.ts';
 import { duplicateSources, eventRows, expectedEventRows, expectedWindowRows, windowRows } from './oracle.ts';
 
 describe('archiver into the Iceberg lake', () => {
@@ -82,7 +82,7 @@ describe('archiver into the Iceberg lake', () => {
     expect(await archiver.process.terminate()).toBe(0);
   }, 300_000);
 
-  it('stays exactly once through kill -9 of the archiver three times mid-stream', async () => {
+  it('stays exactly once through kill -9 of the archiver three times mid-stream, even when Kafka forgets its offsets', async () => {
     const fx = new LakeFixture(rigs);
     await fx.stream.createTopics();
     track(fx.stream.startProcessor('processor'));
@@ -95,9 +95,13 @@ describe('archiver into the Iceberg lake', () => {
       pauseMs: 150,
       between: async (sent) => {
         if (sent % 1_600 === 0 && crashes < 3) {
-          await sleep(300 * crashes);
+          // Only once this archiver has committed: a kill before that would test nothing.
+          const committed = async () => (await metric(archiver.metricsPort, 'archiver_commits_total', { outcome: 'ok' })) >= 1;
+          expect(await waitFor(committed, 60_000)).toBe(true);
+          await sleep(170 * crashes);
           await archiver.process.crash();
           crashes += 1;
+          if (crashes === 2) await fx.forgetKafkaOffsets();
           archiver = track(await fx.startArchiver(`crashy-${crashes}`, env));
         }
       },
@@ -106,6 +110,8 @@ describe('archiver into the Iceberg lake', () => {
     await fx.waitProcessed(120_000);
     await fx.waitArchived(180_000);
     await expectExactlyOnce(fx, events);
+    const positions = (await fx.readTables('archiver_positions')).archiver_positions?.rows ?? [];
+    expect(new Set(positions.map((p) => p.writer)).size).toBe(4);
     expect(await archiver.process.terminate()).toBe(0);
   }, 400_000);
 

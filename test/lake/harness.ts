@@ -102,6 +102,29 @@ export class LakeFixture {
     }
   }
 
+  /**
+   * Sets the archiver group's Kafka offsets back to the earliest, once the group has no member left: the archiver
+   * must then find its position in the lake, not in Kafka.
+   */
+  async forgetKafkaOffsets(): Promise<void> {
+    const admin = this.stream.kafka.admin();
+    await admin.connect();
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const { groups } = await admin.describeGroups([this.archiverGroup]);
+        if (groups[0]?.state === 'Empty') break;
+        if (Date.now() > deadline) throw new Error(`the group ${this.archiverGroup} is still ${groups[0]?.state}`);
+        await sleep(250);
+      }
+      for (const topic of [this.stream.topics.events, this.stream.topics.results]) {
+        await admin.resetOffsets({ groupId: this.archiverGroup, topic, earliest: true });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   async waitArchived(timeoutMs: number): Promise<void> {
     await until(() => this.archiverLag(), timeoutMs, 'the archiver');
   }
@@ -134,6 +157,16 @@ async function until(lag: () => Promise<number>, timeoutMs: number, who: string)
     }
     if (Date.now() > deadline) throw new Error(`${who} still lags (${String(last)}) after ${timeoutMs} ms`);
     await sleep(500);
+  }
+}
+
+/** Polls `check` until it holds; false after `timeoutMs`. Errors (a process not listening yet) count as false. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(100);
   }
 }
 
