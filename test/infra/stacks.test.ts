@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USER_DATA_LIMIT } from '../../packages/infra/src/cloud-init.ts';
 import { synthTerraform } from '../../packages/infra/src/synth.ts';
 import { synthKubernetes } from '../../packages/k8s/src/synth.ts';
-import { Terraform } from './terraform.ts';
+import { OFFLINE_CREDENTIALS as credentials, Terraform } from './terraform.ts';
 
 const temp = mkdtempSync(join(tmpdir(), 'stratus-stacks-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -79,14 +79,6 @@ describe('synthesized stacks with the real Terraform CLI and providers', () => {
   });
 
   it('plans the creation of both stacks offline (pinned ids, placeholder credentials for a Keystone on loopback that is never called)', () => {
-    const credentials = {
-      OS_AUTH_URL: 'http://127.0.0.1:9/v3',
-      OS_USERNAME: 'nobody',
-      OS_PASSWORD: 'unused',
-      OS_PROJECT_NAME: 'stratus',
-      OS_USER_DOMAIN_NAME: 'Default',
-      OS_PROJECT_DOMAIN_NAME: 'Default',
-    };
     const stacks = synth('plan', {
       openstack: { imageId: '8c4a1d8e-1b0f-4c1e-9d3e-2f5a6b7c8d9e', networkId: '4d2e1f0a-3b4c-4d5e-8f6a-7b8c9d0e1f2a' },
     });
