@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,38 @@ describe('boot scripts', () => {
       expect(meta('k3s_url')).toBe('https://10.0.0.5:6443\n');
       expect(meta('app_version')).toBe('1.2.3\n');
       expect(meta('floating_ip')).toBe('\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keep a secret on the volume: made once, the same on the next boot, readable by root only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratus-secret-'));
+    try {
+      const file = join(dir, 'secrets', 'db_password');
+      const secret = () =>
+        execFileSync('bash', ['-c', `source ./common.sh && keep_secret ${file}`], { cwd: bootDir, encoding: 'utf8' });
+      const first = secret();
+      expect(first).toMatch(/^[0-9a-f]{48}\n$/);
+      expect(secret()).toBe(first);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('give PGDATA to the postgres uid with mode 0700, also when it already exists as root', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratus-pgdata-'));
+    try {
+      const pgdata = join(dir, 'postgres');
+      const run = () => execFileSync('bash', ['-c', `source ./common.sh && private_dir ${pgdata} 999`], { cwd: bootDir });
+      run();
+      expect(statSync(pgdata)).toMatchObject({ uid: 999, gid: 999 });
+      expect(statSync(pgdata).mode & 0o777).toBe(0o700);
+      execFileSync('chown', ['0:0', pgdata]);
+      run();
+      expect(statSync(pgdata)).toMatchObject({ uid: 999, gid: 999 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,7 +5,7 @@ import { parseConfig, type StratusConfigInput } from '@stratus/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthTerraform } from '../../packages/infra/src/synth.ts';
 import { type PlanJson, type SchemaJson, settle, stateFromCreationPlan } from './crafted-state.ts';
-import { Terraform } from './terraform.ts';
+import { OFFLINE_CREDENTIALS as credentials, Terraform } from './terraform.ts';
 
 /**
  * What Terraform would do to a running deployment when the config changes, without any cloud: each stack is planned
@@ -19,14 +19,6 @@ const NEWER_IMAGE = '0f6b7c2a-9d1e-4a3b-8c5d-6e7f8a9b0c1d';
 const NETWORK = '4d2e1f0a-3b4c-4d5e-8f6a-7b8c9d0e1f2a';
 const base: StratusConfigInput = {
   openstack: { image: 'Ubuntu 24.04', imageId: IMAGE, networkId: NETWORK, floatingIpPool: 'public' },
-};
-const credentials = {
-  OS_AUTH_URL: 'http://127.0.0.1:9/v3',
-  OS_USERNAME: 'nobody',
-  OS_PASSWORD: 'unused',
-  OS_PROJECT_NAME: 'stratus',
-  OS_USER_DOMAIN_NAME: 'Default',
-  OS_PROJECT_DOMAIN_NAME: 'Default',
 };
 
 type Stack = 'web' | 'cluster';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USER_DATA_LIMIT } from '../../packages/infra/src/cloud-init.ts';
 import { synthTerraform } from '../../packages/infra/src/synth.ts';
 import { synthKubernetes } from '../../packages/k8s/src/synth.ts';
-import { Terraform } from './terraform.ts';
+import { OFFLINE_CREDENTIALS as credentials, Terraform } from './terraform.ts';
 
 const temp = mkdtempSync(join(tmpdir(), 'stratus-stacks-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -35,7 +35,7 @@ describe('synthesized stacks with the real Terraform CLI and providers', () => {
     }
   });
 
-  it('validate passes with a floating IP, an image id, three agents, auto-deployed manifests and the S3 backend', () => {
+  it('validate passes with a floating IP, pinned ids, three agents, auto-deployed manifests, the S3 backend and the lake on Swift', () => {
     const k8s = join(temp, 'k8s');
     mkdirSync(k8s, { recursive: true });
     writeFileSync(join(k8s, 'namespaces.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: todo\n');
@@ -45,13 +45,15 @@ describe('synthesized stacks with the real Terraform CLI and providers', () => {
         version: '1.2.3',
         openstack: {
           floatingIpPool: 'public',
-          image: '8c4a1d8e-1b0f-4c1e-9d3e-2f5a6b7c8d9e',
+          imageId: '8c4a1d8e-1b0f-4c1e-9d3e-2f5a6b7c8d9e',
+          networkId: '4d2e1f0a-3b4c-4d5e-8f6a-7b8c9d0e1f2a',
           keyPair: 'ops',
           cloud: 'dhbw',
           adminCidr: '203.0.113.0/24',
           state: { backend: 's3', bucket: 'tfstate', endpoint: 'https://object.example.org' },
         },
         cluster: { agents: 3, autoDeployManifests: true },
+        lake: { storage: { backend: 'swift', endpoint: 'https://object.example.org' } },
       },
       k8s,
     );
@@ -76,17 +78,11 @@ describe('synthesized stacks with the real Terraform CLI and providers', () => {
     expect(terraform.initAndValidate(stacks.cluster ?? '')).toMatchObject({ valid: true, error_count: 0 });
   });
 
-  it('plans the creation of both stacks offline (image by id, placeholder credentials for a Keystone on loopback that is never called)', () => {
-    const credentials = {
-      OS_AUTH_URL: 'http://127.0.0.1:9/v3',
-      OS_USERNAME: 'nobody',
-      OS_PASSWORD: 'unused',
-      OS_PROJECT_NAME: 'stratus',
-      OS_USER_DOMAIN_NAME: 'Default',
-      OS_PROJECT_DOMAIN_NAME: 'Default',
-    };
-    const stacks = synth('plan', { openstack: { image: '8c4a1d8e-1b0f-4c1e-9d3e-2f5a6b7c8d9e' } });
-    const expected = { web: 9, cluster: 15 };
+  it('plans the creation of both stacks offline (pinned ids, placeholder credentials for a Keystone on loopback that is never called)', () => {
+    const stacks = synth('plan', {
+      openstack: { imageId: '8c4a1d8e-1b0f-4c1e-9d3e-2f5a6b7c8d9e', networkId: '4d2e1f0a-3b4c-4d5e-8f6a-7b8c9d0e1f2a' },
+    });
+    const expected = { web: 8, cluster: 17 };
     for (const [name, dir] of Object.entries(stacks)) {
       expect(terraform.run(dir, 'init').ok).toBe(true);
       const plan = terraform.runWith(credentials, dir, 'plan', '-input=false', '-lock=false');

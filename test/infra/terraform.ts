@@ -14,6 +14,16 @@ export interface Validation {
   readonly diagnostics: readonly { severity: string; summary: string; detail?: string }[];
 }
 
+/** `OS_*` credentials for a Keystone on loopback that nobody answers: a plan that needs no API passes, any API call fails. */
+export const OFFLINE_CREDENTIALS = {
+  OS_AUTH_URL: 'http://127.0.0.1:9/v3',
+  OS_USERNAME: 'nobody',
+  OS_PASSWORD: 'unused',
+  OS_PROJECT_NAME: 'stratus',
+  OS_USER_DOMAIN_NAME: 'Default',
+  OS_PROJECT_DOMAIN_NAME: 'Default',
+} as const;
+
 /** Terraform (or OpenTofu) from the rig, with the offline provider mirror. */
 export class Terraform {
   private readonly binary: string;

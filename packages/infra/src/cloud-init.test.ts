@@ -30,8 +30,10 @@ describe('renderCloudConfig', () => {
     });
   });
 
-  it('skips the package update when there is nothing to install', () => {
-    expect(parse(renderCloudConfig({ ...config, packages: [] })).package_update).toBe(false);
+  it('leaves out the package update and list when there is nothing to install (cloud-init refuses an empty list)', () => {
+    const document = parse(renderCloudConfig({ ...config, packages: [] }));
+    expect(document).not.toHaveProperty('package_update');
+    expect(document).not.toHaveProperty('packages');
   });
 });
 

@@ -33,8 +33,8 @@ export interface CloudConfig {
 export function renderCloudConfig(config: CloudConfig): string {
   const document = {
     ...(config.bootCommands ? { bootcmd: config.bootCommands.map((c) => [...c]) } : {}),
-    package_update: config.packages.length > 0,
-    packages: [...config.packages],
+    // cloud-init's schema refuses an empty package list.
+    ...(config.packages.length > 0 ? { package_update: true, packages: [...config.packages] } : {}),
     write_files: config.files.map((f) => ({ path: f.path, permissions: f.permissions ?? '0644', content: f.content })),
     runcmd: config.commands.map((c) => [...c]),
   };

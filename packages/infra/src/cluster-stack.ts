@@ -1,3 +1,4 @@
+import { renderOpenStackManifest } from '@stratus/k8s/openstack-chart';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import { InfraConfigError } from './errors.ts';
@@ -15,9 +16,14 @@ export interface ClusterStackProps extends StratusStackProps {
   readonly manifests?: readonly Manifest[];
 }
 
+/** The file name of the OpenStack integration in the k3s auto-deploy directory: applied before the platform's files. */
+export const OPENSTACK_MANIFEST = '05-openstack.yaml';
+
 /**
- * Reference task 3: a k3s server and `cluster.agents` agents, the k3s release pinned in the config; with
- * `lake.storage.backend` = `swift`, also the lake's Swift container and S3 credentials.
+ * Reference task 3: a k3s server and `cluster.agents` agents, the k3s release pinned in the config. With
+ * `cluster.cloudProvider` = `openstack` (the default), the server auto-deploys the cloud controller manager and
+ * Cinder CSI (packages/k8s); with `lake.storage.backend` = `swift`, the stack makes the lake's Swift container and
+ * S3 credentials.
  */
 export class ClusterStack extends StratusStack {
   readonly cluster: K3sCluster;
@@ -45,7 +51,12 @@ export class ClusterStack extends StratusStack {
       serverVolumeGb: config.cluster.serverVolumeGb,
       keyPair: openstack.keyPair === '' ? undefined : openstack.keyPair,
       floatingIpPool: openstack.floatingIpPool === '' ? undefined : openstack.floatingIpPool,
-      manifests: props.manifests,
+      manifests: [
+        ...(config.cluster.cloudProvider === 'openstack'
+          ? [{ name: OPENSTACK_MANIFEST, content: renderOpenStackManifest(config) }]
+          : []),
+        ...(props.manifests ?? []),
+      ],
       cloudProvider: config.cluster.cloudProvider,
       dependsOn: [pins.resource],
     });

@@ -258,9 +258,19 @@ describe('cluster', () => {
     expect(server).toContain('path: /opt/stratus/manifests/namespaces.yaml');
     expect(server).toContain('path: /opt/stratus/manifests/todo-backend.yaml');
     expect(server).toContain('kind: Namespace');
-    expect(userData(byName(base.cluster, 'openstack_compute_instance_v2', 'stratus-k3s-server'))).not.toContain(
-      'path: /opt/stratus/manifests/',
-    );
+    const staged = (stack: Stack) =>
+      userData(byName(stack, 'openstack_compute_instance_v2', 'stratus-k3s-server')).match(
+        /path: \/opt\/stratus\/manifests\/\S+/g,
+      );
+    expect(staged(base.cluster)).toEqual(['path: /opt/stratus/manifests/05-openstack.yaml']);
+    expect(staged(synthWith({ cluster: { cloudProvider: 'none' } }).cluster)).toBeNull();
+  });
+
+  it('always ships the OpenStack cloud controller manager and Cinder CSI with cluster.cloudProvider openstack', () => {
+    const server = userData(byName(base.cluster, 'openstack_compute_instance_v2', 'stratus-k3s-server'));
+    expect(server).toContain('registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.36.0');
+    expect(server).toContain('provisioner: cinder.csi.openstack.org');
+    expect(server).toContain('- /usr/local/lib/stratus/k3s-server.sh\n    - v1.36.1+k3s1\n    - openstack');
   });
 
   it('says so and goes on without manifests when there are none to place', () => {

@@ -64,12 +64,11 @@ describe('web cloud-init', () => {
     expect(text).not.toMatch(/POSTGRES_PASSWORD=[A-Za-z0-9]/);
     const script = bootScript('web');
     expect(script).not.toContain('meta db_password');
-    expect(script).toContain('openssl rand -hex 24 >"$data/secrets/db_password.partial"');
-    expect(script).toContain('if [[ ! -s $data/secrets/db_password ]]; then');
+    expect(script).toContain('password=$(keep_secret "$data/secrets/db_password")');
   });
 
   it('gives the PGDATA directory to the postgres uid from the config, mode 0700', () => {
-    expect(bootScript('web')).toContain('install -d -m 0700 -o "$postgres_uid" -g "$postgres_uid" "$data/postgres"');
+    expect(bootScript('web')).toContain('private_dir "$data/postgres" "$postgres_uid"');
     const cloud = webCloudConfig(parseConfig({ todo: { database: { uid: 70 } } }));
     expect(cloud.commands[0]?.at(-1)).toBe('70');
   });

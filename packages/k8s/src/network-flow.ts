@@ -4,6 +4,22 @@ import { Construct } from 'constructs';
 
 type PolicyPeer = kplus.k8s.NetworkPolicyPeer;
 
+/** The cloud's metadata service (OpenStack's and EC2's): no flow opens it to a pod, whatever address block it names. */
+export const METADATA_SERVICE_CIDR = '169.254.169.254/32';
+
+function ipv4(address: string): number {
+  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+/** Whether the IPv4 block `cidr` contains the address of the block `inner`. */
+export function cidrContains(cidr: string, inner: string): boolean {
+  const [address = '', prefix = '32'] = cidr.split('/');
+  const size = 2 ** (32 - Number(prefix));
+  const start = Math.floor(ipv4(address) / size) * size;
+  const probe = ipv4(inner.split('/')[0] ?? '');
+  return probe >= start && probe < start + size;
+}
+
 /** One end of a network flow: pods selected by labels in a namespace, whole namespaces, or an address block. */
 export class Peer {
   /** Pods with these labels in `namespace`. */
@@ -31,7 +47,10 @@ export class Peer {
 
   /** The peer as seen from a policy in `namespace`. */
   toPolicyPeer(namespace: string): PolicyPeer {
-    if (this.cidr) return { ipBlock: { cidr: this.cidr } };
+    if (this.cidr) {
+      const except = cidrContains(this.cidr, METADATA_SERVICE_CIDR) ? { except: [METADATA_SERVICE_CIDR] } : {};
+      return { ipBlock: { cidr: this.cidr, ...except } };
+    }
     if (this.namespaceNames) {
       return {
         namespaceSelector: {

@@ -61,3 +61,22 @@ mount_volume() {
   mountpoint -q "$target" || mount "$target"
   log "volume $id mounted at $target"
 }
+
+# keep_secret FILE: prints the secret kept in FILE, making a random one the first time (mode 0600, in a 0700 directory).
+keep_secret() {
+  local file=$1
+  install -d -m 0700 "$(dirname "$file")"
+  if [[ ! -s $file ]]; then
+    (
+      umask 077
+      openssl rand -hex 24 >"$file.partial"
+    )
+    mv "$file.partial" "$file"
+  fi
+  cat "$file"
+}
+
+# private_dir DIR UID: DIR owned by UID (and the group of that number) with mode 0700, as PostgreSQL wants PGDATA.
+private_dir() {
+  install -d -m 0700 -o "$2" -g "$2" "$1"
+}

@@ -10,23 +10,15 @@ data=/var/lib/stratus
 mount_volume "$(meta data_volume_id)" "$data"
 
 # The password is made here, on first use, and never leaves the volume and the app: it is in no metadata and no state.
-install -d -m 0700 "$data/secrets"
-if [[ ! -s $data/secrets/db_password ]]; then
-  (
-    umask 077
-    openssl rand -hex 24 >"$data/secrets/db_password.partial"
-  )
-  mv "$data/secrets/db_password.partial" "$data/secrets/db_password"
-  log "made a new database password on the volume"
-fi
+password=$(keep_secret "$data/secrets/db_password")
 # The postgres image runs as its own uid: the directory it gets as PGDATA must be that uid's, and private.
-install -d -m 0700 -o "$postgres_uid" -g "$postgres_uid" "$data/postgres"
+private_dir "$data/postgres" "$postgres_uid"
 
 version=$(meta app_version)
 [[ -n $version ]] || die "app_version is missing from the instance metadata"
 (
   umask 077
-  printf 'APP_VERSION=%s\nPOSTGRES_PASSWORD=%s\n' "$version" "$(cat "$data/secrets/db_password")" >/opt/stratus/.env
+  printf 'APP_VERSION=%s\nPOSTGRES_PASSWORD=%s\n' "$version" "$password" >/opt/stratus/.env
 )
 
 systemctl enable --now docker.service

@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { defaults, imageRef } from '@stratus/config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { composeFile, POSTGRES_DIR } from '../../packages/infra/src/web-cloud-init.ts';
+import { rig } from '../support/rig.ts';
+
+/**
+ * The web server's compose project, for real: the compose file the web server gets, run by nerdctl compose on the
+ * containerd of the cluster rig with the app images of the images rig, on a data directory prepared by the web boot
+ * script's own helpers. An upgrade is what a replacement does on the server: the old project stops (`compose down`,
+ * as stratus-app.service does on shutdown), a fresh project directory with the next `app_version` starts on the same
+ * data directory; a rollback is the same with the old version.
+ */
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const work = join(root, '.rig', 'openstack', 'web-compose');
+const bootDir = join(root, 'packages/infra/src/boot');
+const run = promisify(execFile);
+const OLD = defaults.version;
+const NEXT = '0.1.1';
+
+let env: Record<string, string>;
+let nerdctl: string;
+
+async function inCluster(...args: string[]): Promise<string> {
+  const { stdout } = await run('bash', [join(root, 'scripts/rig/cluster.sh'), 'exec', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+function nerdctlArgs(...args: string[]): string[] {
+  return [
+    nerdctl,
+    '--address',
+    env.CONTAINERD_ADDRESS ?? '',
+    '--namespace',
+    'k8s.io',
+    '--data-root',
+    join(work, 'nerdctl'),
+    '--cni-path',
+    '/usr/lib/cni',
+    '--cni-netconfpath',
+    join(work, 'cni'),
+    ...args,
+  ];
+}
+
+const compose = (project: string, ...args: string[]) =>
+  inCluster(...nerdctlArgs('compose', '--project-directory', project, '-f', join(project, 'compose.yaml'), ...args));
+
+/** A "server": its own project directory with the compose file and `.env`, as web.sh writes them, on the shared data. */
+async function server(name: string, version: string, data: string): Promise<string> {
+  const project = join(work, name);
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, 'compose.yaml'), composeFile(defaults).replaceAll(POSTGRES_DIR, join(data, 'postgres')));
+  const helpers = `source ./common.sh && password=$(keep_secret ${data}/secrets/db_password) && private_dir ${data}/postgres ${defaults.todo.database.uid} && printf 'APP_VERSION=%s\\nPOSTGRES_PASSWORD=%s\\n' ${version} "$password"`;
+  const { stdout } = await run('bash', ['-c', helpers], { cwd: bootDir, encoding: 'utf8' });
+  writeFileSync(join(project, '.env'), stdout, { mode: 0o600 });
+  await compose(project, 'up', '--detach');
+  return project;
+}
+
+async function backendUrl(): Promise<string> {
+  const id = (await inCluster(...nerdctlArgs('ps', '--quiet', '--filter', 'label=com.docker.compose.service=backend'))).trim();
+  const ip = (
+    await inCluster(...nerdctlArgs('inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', id))
+  ).trim();
+  return `http://${ip}:${defaults.todo.backend.port}`;
+}
+
+async function curl(...args: string[]): Promise<string> {
+  return inCluster('curl', '--silent', '--show-error', '--fail', '--max-time', '5', ...args);
+}
+
+async function waitForTodos(url: string): Promise<string> {
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    try {
+      return await curl(`${url}/api/todos`);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+}
+
+const titles = (json: string) => (JSON.parse(json) as { title: string }[]).map((t) => t.title).sort();
+const running = async (service: string) =>
+  (
+    await inCluster(...nerdctlArgs('ps', '--format', '{{.Image}}', '--filter', `label=com.docker.compose.service=${service}`))
+  ).trim();
+
+describe('the web server compose project on containerd (nerdctl compose), across upgrade and rollback', () => {
+  const data = join(work, 'data');
+  const projects: string[] = [];
+
+  beforeAll(async () => {
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(join(work, 'cni'), { recursive: true });
+    env = rig('cluster');
+    nerdctl = rig('nerdctl').NERDCTL ?? '';
+    for (const app of ['backend', 'frontend'] as const) {
+      const ref = imageRef(defaults, app);
+      await inCluster(...nerdctlArgs('tag', ref, `${ref.slice(0, ref.lastIndexOf(':'))}:${NEXT}`));
+    }
+  }, 1_800_000);
+
+  afterAll(async () => {
+    for (const project of projects) await compose(project, 'down').catch(() => undefined);
+  });
+
+  it('serves todos, then serves the same todos from a fresh project with the next version, then after a rollback', async () => {
+    const first = await server('server-1', OLD, data);
+    projects.push(first);
+    expect(await running('backend')).toBe(imageRef(defaults, 'backend'));
+    let url = await backendUrl();
+    expect(titles(await waitForTodos(url))).toEqual([]);
+    for (const title of ['buy milk', 'write the report', 'call the plumber']) {
+      await curl('-X', 'POST', '-H', 'content-type: application/json', '--data', JSON.stringify({ title }), `${url}/api/todos`);
+    }
+    const before = titles(await curl(`${url}/api/todos`));
+    expect(before).toEqual(['buy milk', 'call the plumber', 'write the report']);
+    expect(await curl(`http://${env.CLUSTER_NODE_IP}:80/`)).toContain('<title>Stratus • TodoMVC</title>');
+    expect(statSync(join(data, 'postgres', 'PG_VERSION'))).toMatchObject({ uid: defaults.todo.database.uid });
+    const password = readFileSync(join(data, 'secrets', 'db_password'), 'utf8');
+    await compose(first, 'down');
+
+    const upgraded = await server('server-2', NEXT, data);
+    projects.push(upgraded);
+    expect(await running('backend')).toBe(`ghcr.io/${defaults.images.owner}/backend:${NEXT}`);
+    url = await backendUrl();
+    expect(titles(await waitForTodos(url))).toEqual(before);
+    expect(readFileSync(join(data, 'secrets', 'db_password'), 'utf8')).toBe(password);
+    await compose(upgraded, 'down');
+
+    const rolledBack = await server('server-3', OLD, data);
+    projects.push(rolledBack);
+    expect(await running('backend')).toBe(imageRef(defaults, 'backend'));
+    expect(titles(await waitForTodos(await backendUrl()))).toEqual(before);
+  });
+
+  it('runs the compose file the web server gets: PostgreSQL with PGDATA on the data directory', () => {
+    const { services } = parse(composeFile(defaults)) as { services: Record<string, { volumes?: string[] }> };
+    expect(services.database?.volumes).toEqual([`${POSTGRES_DIR}:/var/lib/postgresql/data`]);
+  });
+});
