@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { synthKubernetes } from '../../packages/k8s/src/synth.ts';
 import { digestsFromDir, releaseNotes, unpinnedAppImages } from '../../scripts/release-digests.ts';
+import { imagesIn } from '../support/images.ts';
 
 const digestOf = (i: number) => `sha256:${String(i).repeat(64).slice(0, 64)}`;
 
@@ -17,17 +18,6 @@ function digestDir(apps: readonly string[] = APPS): string {
     writeFileSync(join(dir, app), `${digestOf(i + 1)}\n`);
   });
   return dir;
-}
-
-function imagesIn(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const item of node) imagesIn(item, out);
-  else if (node && typeof node === 'object') {
-    for (const [key, value] of Object.entries(node)) {
-      if (key === 'image' && typeof value === 'string') out.push(value);
-      else imagesIn(value, out);
-    }
-  }
-  return out;
 }
 
 describe('the digests of a release', () => {
