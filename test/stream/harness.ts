@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@stratus/config';
+import { sensorPartitioner } from '@stratus/config/sensor';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { ensureTopics } from '../../apps/processor/src/topics.ts';
 import { EventGenerator, type SensorEvent, serializeEvent } from '../../apps/producer/src/events.ts';
@@ -152,14 +153,21 @@ export function dataset(seed: number, count: number, sensors: readonly string[] 
   return Array.from({ length: count }, (_, i) => generator.next(1_700_000_000_000 + (firstId + i) * 10));
 }
 
-/** Sends messages keyed by sensor with an idempotent producer, `chunk` at a time, pausing `pauseMs` between chunks. */
+/**
+ * Sends messages keyed by sensor with an idempotent producer and the producer's sensor partitioner (`sensors` is the
+ * configured list, A, B, C by default), `chunk` at a time, pausing `pauseMs` between chunks.
+ */
 export async function produce(
   kafka: Kafka,
   topic: string,
   messages: readonly Message[],
-  options: { chunk?: number; pauseMs?: number; between?: (sent: number) => Promise<void> } = {},
+  options: { chunk?: number; pauseMs?: number; sensors?: readonly string[]; between?: (sent: number) => Promise<void> } = {},
 ): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: sensorPartitioner(options.sensors ?? ['A', 'B', 'C']),
+  });
   await producer.connect();
   const chunk = options.chunk ?? 500;
   try {
