@@ -12,7 +12,9 @@
 #   load ADDRESS        import every image into the containerd at ADDRESS (namespace k8s.io)
 #   status | stop       stop has nothing to stop
 #   buildah ARGS...     buildah on the rig's image store (for tests: from, mount, inspect, rm)
+# shellcheck disable=SC2317 # the host steps of STANDINS are called by name from that table
 source "$(dirname "$0")/lib.sh"
+shopt -s inherit_errexit
 
 DIR=$RIG_CACHE/images
 FILES=$RIG_ROOT/scripts/rig/images
@@ -172,6 +174,13 @@ tree_hash() {
 
 image_id() { bh inspect --type image --format '{{.FromImageID}}' "$1" 2>/dev/null; }
 
+# drop_untagged ID: removes an image that a rebuild left without a name (nothing else uses it then).
+drop_untagged() {
+  [[ -n $1 ]] || return 0
+  bh images --noheading --filter dangling=true --format '{{.ID}}' --no-trunc | grep -q "$1" && bh rmi "$1" >/dev/null 2>&1
+  return 0
+}
+
 # save REF ARCHIVE KEY: writes the image as a docker-archive named REF, with the key it was built from.
 save() {
   local ref=$1 archive=$2 key=$3
@@ -202,11 +211,13 @@ standin() {
   key=$( (tree_hash "$ctx"; image_id "$BASE_REF") | sha256sum | cut -c1-16)
   if ! fresh "$archive" "$key" "$qref" "$mode"; then
     log "building the stand-in $qref"
-    local start=$SECONDS
+    local start=$SECONDS previous
+    previous=$(image_id "$qref" || true)
     # No --layers: a cached RUN layer would not see a change in the files its bind mount reads.
     bh bud --quiet --runtime /usr/sbin/runc --network host --pull-never \
       --build-arg "BASE=$BASE_REF" --build-arg "VERSION=$tag" -t "$qref" "$ctx" >/dev/null
     if [[ $mode == stored ]]; then echo "$key" >"$archive.key"; else save "$qref" "$archive" "$key"; fi
+    drop_untagged "$previous"
     log "built $qref in $((SECONDS - start)) s"
   fi
   rm -rf "$ctx"
@@ -251,10 +262,17 @@ app() {
     return 0
   fi
   log "buildah bud apps/Dockerfile --target $target ${args[*]} -t $qref"
-  local start=$SECONDS
+  local start=$SECONDS previous
+  previous=$(image_id "$qref" || true)
+  # The RUN steps trust what this machine trusts (the npm registry may be reached through a TLS proxy): the host's CA
+  # bundle and an npmrc that names it are mounted into them, not into the image.
+  local bundle=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+  printf 'cafile=/etc/ssl/certs/ca-certificates.crt\n' >"$DIR/build-npmrc"
   (cd "$RIG_ROOT" && bh bud --quiet --runtime /usr/sbin/runc --network host --pull-never --layers \
+    -v "$bundle:/etc/ssl/certs/ca-certificates.crt:ro" -v "$DIR/build-npmrc:/root/.npmrc:ro" \
     -f apps/Dockerfile --ignorefile apps/Dockerfile.dockerignore --target "$target" "${args[@]}" -t "$qref" . >&2)
   save "$qref" "$archive" "$key"
+  drop_untagged "$previous"
   log "built $qref in $((SECONDS - start)) s"
   echo "$archive"
 }
@@ -262,7 +280,7 @@ app() {
 install() {
   apt_install mmdebstrap buildah runc containerd
   mkdir -p "$DIR/archives" "$DIR/artifacts" "$DIR/run"
-  local lines=() line kind ref qref rest archives=() reason lock
+  local lines=() line kind ref qref rest archive archives=() reason lock
   mapfile -t lines < <(image_list)
   ((${#lines[@]} > 0)) || die "scripts/images.ts list printed nothing"
   exec {lock}>"$DIR/.lock"
@@ -280,7 +298,8 @@ install() {
         if reason=$(lookup "${ref%:*}" "${UNAVAILABLE[@]}"); then
           log "not built: $ref ($reason)"
         else
-          archives+=("$(standin "$ref" "$qref")")
+          archive=$(standin "$ref" "$qref")
+          archives+=("$archive")
         fi
         ;;
     esac
@@ -289,7 +308,8 @@ install() {
     read -r kind ref qref rest <<<"$line"
     [[ $kind == app ]] || continue
     # shellcheck disable=SC2086 # rest is "TARGET ARG=VALUE..." without spaces inside a word
-    archives+=("$(app "$qref" $rest)")
+    archive=$(app "$qref" $rest)
+    archives+=("$archive")
   done
   exec {lock}>&-
   printf '%s\n' "${archives[@]}" >"$LIST.tmp"
@@ -312,25 +332,30 @@ refs() {
   while read -r archive; do tar -xOf "$archive" manifest.json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["RepoTags"][0])'; done <"$LIST"
 }
 
-case "${1:-}" in
-  install) install ;;
-  start)
-    install
-    printf 'IMAGES_DIR=%s\nIMAGES=%s\n' "$DIR/archives" "$(refs | tr '\n' ' ' | sed 's/ $//')"
-    ;;
-  load) load "${2:-}" ;;
-  stop) ;;
-  status)
-    if [[ -f $LIST ]] && while read -r a; do [[ -f $a ]] || exit 1; done <"$LIST"; then
-      echo "installed: $(wc -l <"$LIST") images"
-    else
-      echo 'not installed'
-      exit 1
-    fi
-    ;;
-  buildah)
-    shift
-    bh "$@"
-    ;;
-  *) die "usage: $0 install|start|load ADDRESS|stop|status|buildah ARGS..." ;;
-esac
+main() {
+  case "${1:-}" in
+    install) install ;;
+    start)
+      install
+      printf 'IMAGES_DIR=%s\nIMAGES=%s\n' "$DIR/archives" "$(refs | tr '\n' ' ' | sed 's/ $//')"
+      ;;
+    load) load "${2:-}" ;;
+    stop) ;;
+    status)
+      if [[ -f $LIST ]] && while read -r a; do [[ -f $a ]] || exit 1; done <"$LIST"; then
+        echo "installed: $(wc -l <"$LIST") images"
+      else
+        echo 'not installed'
+        exit 1
+      fi
+      ;;
+    buildah)
+      shift
+      bh "$@"
+      ;;
+    *) die "usage: $0 install|start|load ADDRESS|stop|status|buildah ARGS..." ;;
+  esac
+}
+
+# On one line, so that bash has read all of it before it runs: an edit of this file cannot change a running install.
+main "$@"; exit

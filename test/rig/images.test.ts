@@ -11,6 +11,15 @@ import { rig } from '../support/rig.ts';
 const config = loadConfig();
 /** What no registry reachable from here has; the rig says so and builds the rest. */
 const UNAVAILABLE = ['grafana/grafana', 'registry.k8s.io/kube-state-metrics/kube-state-metrics'];
+/** The uid each upstream image runs as by default (postgres starts as root and drops to its postgres user, 999). */
+const UPSTREAM_USERS: Record<string, number | undefined> = {
+  node: 1000,
+  'nginxinc/nginx-unprivileged': 101,
+  postgres: 0,
+  'apache/kafka': 1000,
+  'prom/prometheus': 65534,
+  'prom/node-exporter': 65534,
+};
 
 interface ManifestContainer {
   readonly image: string;
@@ -95,15 +104,20 @@ describe('the image rig', () => {
     );
   });
 
-  it('starts every image as the uid its manifest sets (postgres: as root, dropping to its user, like upstream)', async () => {
-    for (const c of containers) {
-      if (UNAVAILABLE.some((repo) => c.image.startsWith(`${repo}:`))) continue;
+  it("runs each image as upstream's user when nothing says otherwise", () => {
+    const bases = [...manifestBaseImages(config).keys()].filter((ref) => !UNAVAILABLE.some((repo) => ref.startsWith(`${repo}:`)));
+    const expected: [string, number | undefined][] = [
+      ...APPS.map((app): [string, number | undefined] => [
+        imageRef(config, app),
+        UPSTREAM_USERS[app === 'frontend' ? 'nginxinc/nginx-unprivileged' : 'node'],
+      ]),
+      ...bases.map((ref): [string, number | undefined] => [ref, UPSTREAM_USERS[ref.slice(0, ref.lastIndexOf(':'))]]),
+    ];
+    for (const [image, uid] of expected) {
       const id = `stratus-uid-${process.pid}`;
-      buildah('from', '--pull-never', '--name', id, c.image);
+      buildah('from', '--pull-never', '--name', id, image);
       try {
-        const user = resolveUser(buildah('mount', id), imageConfig(c.image).User);
-        const expected = c.image.startsWith('postgres:') ? 0 : c.securityContext?.runAsUser;
-        expect(user.uid, c.image).toBe(expected);
+        expect(resolveUser(buildah('mount', id), imageConfig(image).User).uid, image).toBe(uid);
       } finally {
         buildah('rm', id);
       }
@@ -121,7 +135,7 @@ describe('postgres stand-in', () => {
   });
   afterAll(() => rmSync(data, { recursive: true, force: true }));
 
-  it("initializes PGDATA from POSTGRES_* as uid 999 under a read-only root with only the chart's paths writable", async () => {
+  it("initializes PGDATA from POSTGRES_* as the manifest's uid under a read-only root with only the chart's paths writable", async () => {
     const props = asManifest(image, { POSTGRES_PASSWORD: password });
     expect(props.readOnlyRoot).toBe(true);
     expect([...(props.writable ?? [])].sort()).toEqual(['/tmp', '/var/lib/postgresql/data', '/var/run/postgresql']);
@@ -133,7 +147,7 @@ describe('postgres stand-in', () => {
     await db.waitFor('initdb, then ready', () =>
       /init process complete[\s\S]*ready to accept connections/.test(db.logs()) ? true : undefined,
     );
-    expect(db.initUid()).toBe(999);
+    expect(db.initUid()).toBe(props.user?.uid);
     const env = props.env ?? {};
     const psql = (sql: string, pw: string) =>
       db.exec(
@@ -172,6 +186,19 @@ describe('postgres stand-in', () => {
     );
   });
 
+  it('initializes as a uid that has no passwd entry, as a runAsUser may be', async () => {
+    const db = start({
+      image,
+      user: { uid: 10999, gid: 10999 },
+      env: { POSTGRES_HOST_AUTH_METHOD: 'trust' },
+      writable: ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'],
+    });
+    await db.waitFor('initdb, then ready', () =>
+      /init process complete[\s\S]*ready to accept connections/.test(db.logs()) ? true : undefined,
+    );
+    expect(db.initUid()).toBe(10999);
+  });
+
   it('refuses to initialize without a password, saying what to set', async () => {
     const db = start({
       image,
@@ -185,7 +212,7 @@ describe('postgres stand-in', () => {
 });
 
 describe('frontend image (nginx-unprivileged stand-in)', () => {
-  it("serves the app as uid 101 under a read-only root with only the chart's writable paths, rendering its template", async () => {
+  it("serves the app as the manifest's uid under a read-only root with only the chart's writable paths, rendering its template", async () => {
     const image = imageRef(config, 'frontend');
     const props = asManifest(image, {}, { files: { '/etc/resolv.conf': 'nameserver 10.43.0.10\nnameserver fd00::10\n' } });
     expect(props.readOnlyRoot).toBe(true);
@@ -197,7 +224,7 @@ describe('frontend image (nginx-unprivileged stand-in)', () => {
       return r.status === 200 ? r.body : undefined;
     });
     expect(page).toMatch(/<div id="root">/);
-    expect(web.initUid()).toBe(101);
+    expect(web.initUid()).toBe(props.user?.uid);
     const rendered = web.exec(['cat', '/etc/nginx/conf.d/default.conf']).stdout;
     expect(rendered).toContain(`listen ${port};`);
     expect(rendered).toContain('resolver 10.43.0.10 [fd00::10] valid=10s');
@@ -209,7 +236,7 @@ describe('frontend image (nginx-unprivileged stand-in)', () => {
 
 describe('node app images', () => {
   for (const app of ['backend', 'producer', 'processor'] as const) {
-    it(`${app} starts as node (1000) under a read-only root and answers on its port`, async () => {
+    it(`${app} starts as its manifest's uid under a read-only root and answers on its port`, async () => {
       const props = asManifest(imageRef(config, app), { PGPASSWORD: 'unused' });
       expect(props.readOnlyRoot).toBe(true);
       const c = start(props);
@@ -219,14 +246,14 @@ describe('node app images', () => {
         return r.status === 0 ? undefined : r.status;
       });
       expect(status).toBe(200);
-      expect(c.initUid()).toBe(1000);
+      expect(c.initUid()).toBe(props.user?.uid);
       expect(c.exec(['node', '--version']).stdout.trim()).toBe(`v${config.versions.node}`);
     });
   }
 });
 
 describe('apache/kafka stand-in', () => {
-  it('turns KAFKA_* variables into server.properties and runs a KRaft broker from /opt/kafka as appuser (1000)', async () => {
+  it('turns KAFKA_* variables into server.properties and runs a KRaft broker from /opt/kafka as appuser', async () => {
     const kafka = start({
       image: `apache/kafka:${config.versions.kafka}`,
       readOnlyRoot: false,
@@ -261,13 +288,13 @@ describe('apache/kafka stand-in', () => {
 });
 
 describe('prom/* stand-ins', () => {
-  it('prometheus runs as nobody under a read-only root with only /prometheus writable and answers /-/ready', async () => {
+  it("prometheus runs as its manifest's uid under a read-only root with only /prometheus writable and answers /-/ready", async () => {
     const image = `prom/prometheus:${config.versions.prometheus}`;
     const uid = container(image).securityContext?.runAsUser ?? -1;
     const prometheus = start({ image, user: { uid, gid: uid }, writable: ['/prometheus'] });
     const ready = await prometheus.waitFor('ready', () => (prometheus.http(9090, '/-/ready').status === 200 ? true : undefined));
     expect(ready).toBe(true);
-    expect(prometheus.initUid()).toBe(65534);
+    expect(prometheus.initUid()).toBe(uid);
     expect(prometheus.http(9090, '/api/v1/status/buildinfo').body).toContain(
       `"version":"${config.versions.prometheus.replace(/^v/, '')}"`,
     );
@@ -282,6 +309,6 @@ describe('prom/* stand-ins', () => {
       return r.status === 200 ? r.body : undefined;
     });
     expect(metrics).toContain('node_exporter_build_info');
-    expect(exporter.initUid()).toBe(65534);
+    expect(exporter.initUid()).toBe(container(image).securityContext?.runAsUser);
   });
 });

@@ -62,6 +62,17 @@ main() {
     exec gosu postgres "${BASH_SOURCE[0]}" "$@"
   fi
 
+  # A uid without a passwd entry (Kubernetes' runAsUser) gets one through nss_wrapper: initdb needs a user name.
+  if ! getent passwd "$(id -u)" >/dev/null; then
+    local wrapper
+    wrapper=$(mktemp -d)
+    getent passwd >"$wrapper/passwd"
+    echo "postgres:x:$(id -u):$(id -g):PostgreSQL:$PGDATA:/bin/false" >>"$wrapper/passwd"
+    getent group >"$wrapper/group"
+    getent group "$(id -g)" >/dev/null || echo "postgres:x:$(id -g):" >>"$wrapper/group"
+    export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libnss_wrapper.so NSS_WRAPPER_PASSWD=$wrapper/passwd \
+      NSS_WRAPPER_GROUP=$wrapper/group
+  fi
   file_env POSTGRES_PASSWORD
   file_env POSTGRES_USER postgres
   file_env POSTGRES_DB "$POSTGRES_USER"
