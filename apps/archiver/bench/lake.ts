@@ -112,16 +112,7 @@ async function latency(rigs: LakeRig, flushIntervalMs: number): Promise<{ p50: n
     FLUSH_INTERVAL_MS: String(flushIntervalMs),
     LOG_LEVEL: 'warn',
   });
-  const { instance, connection } = await openLakeConnection({
-    catalogUrl: rigs.lake.ICEBERG_CATALOG_URL ?? '',
-    warehouse: rigs.lake.ICEBERG_WAREHOUSE ?? '',
-    namespace: fx.namespace,
-    s3Endpoint: rigs.lake.S3_ENDPOINT ?? '',
-    s3Region: rigs.lake.S3_REGION ?? '',
-    accessKeyId: rigs.lake.AWS_ACCESS_KEY_ID ?? '',
-    secretAccessKey: rigs.lake.AWS_SECRET_ACCESS_KEY ?? '',
-    extensionDirectory: rigs.extensionDirectory,
-  });
+  const { instance, connection } = await openLakeConnection(fx.lakeConnection());
   const positions = `lake."${fx.namespace}".archiver_positions`;
   try {
     const claimed = () => metric(metricsPort, 'archiver_commits_total').then(() => true);
