@@ -138,10 +138,33 @@ describe('archiver into the Iceberg lake', () => {
     zombie.process.child.kill('SIGCONT');
     const thawed = Date.now() + 30_000;
     while (!/commit refused|FencedError/.test(zombie.process.log) && Date.now() < thawed) await sleep(250);
-    expect(zombie.process.log).toMatch(/commit refused|FencedError/);
     await sleep(2_000);
     await expectExactlyOnce(fx, events);
+    expect(zombie.process.log).toMatch(/commit refused|FencedError/);
     expect(successor.process.running).toBe(true);
     expect(await successor.process.terminate()).toBe(0);
+  }, 300_000);
+
+  it('takes a new column without a rewrite: old files stay, old rows read it as null, the archiver writes on', async () => {
+    const fx = new LakeFixture(rigs);
+    await fx.stream.createTopics();
+    track(fx.stream.startProcessor('processor'));
+    track(await fx.startArchiver('archiver'));
+    const events = dataset(24, 2_000);
+    const messages = eventMessages(events);
+    await produce(fx.stream.kafka, fx.stream.topics.events, messages.slice(0, 1_000));
+    await fx.waitProcessed(120_000);
+    await fx.waitArchived(120_000);
+    const before = (await fx.readTables('events')).events;
+    await fx.sql(`ALTER TABLE lake."${fx.namespace}".events ADD COLUMN unit VARCHAR`);
+    await produce(fx.stream.kafka, fx.stream.topics.events, messages.slice(1_000));
+    await fx.waitProcessed(120_000);
+    await fx.waitArchived(120_000);
+    const tables = await expectExactlyOnce(fx, events);
+    const after = tables.events;
+    expect(after?.schema.at(-1)).toEqual({ id: 9, name: 'unit', type: 'string', required: false });
+    expect(new Set(after?.rows.map((r) => r.unit))).toEqual(new Set([null]));
+    expect(after?.files).toEqual(expect.arrayContaining(before?.files ?? ['none']));
+    expect((after?.files.length ?? 0) > (before?.files.length ?? 0)).toBe(true);
   }, 300_000);
 });

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { LakeConnection } from '../../apps/archiver/src/config.ts';
+import { openLakeConnection } from '../../apps/archiver/src/lake.ts';
 import { ProcessorProcess, StreamFixture, sleep } from '../stream/harness.ts';
 import { rig } from '../support/rig.ts';
 
@@ -39,6 +41,8 @@ export interface TableRead {
   readonly schema: { id: number; name: string; type: string; required: boolean }[];
   readonly partition: { source: string; transform: string }[];
   readonly snapshots: number;
+  /** The data files of the current snapshot. */
+  readonly files: string[];
   readonly rows: Record<string, number | string>[];
 }
 
@@ -131,6 +135,31 @@ export class LakeFixture {
 
   async waitProcessed(timeoutMs: number): Promise<void> {
     await until(() => this.stream.lag(), timeoutMs, 'the processor');
+  }
+
+  /** Runs one statement on the lake through a DuckDB of its own (the catalog attached as `lake`). */
+  async sql(statement: string): Promise<void> {
+    const { instance, connection } = await openLakeConnection(this.lakeConnection());
+    try {
+      await connection.run(statement);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  lakeConnection(): LakeConnection {
+    const lake = this.rigs.lake;
+    return {
+      catalogUrl: lake.ICEBERG_CATALOG_URL ?? '',
+      warehouse: lake.ICEBERG_WAREHOUSE ?? '',
+      namespace: this.namespace,
+      s3Endpoint: lake.S3_ENDPOINT ?? '',
+      s3Region: lake.S3_REGION ?? '',
+      accessKeyId: lake.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: lake.AWS_SECRET_ACCESS_KEY ?? '',
+      extensionDirectory: this.rigs.extensionDirectory,
+    };
   }
 
   /** The tables as read by PyIceberg, an engine other than the DuckDB that wrote them. */

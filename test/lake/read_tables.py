@@ -52,6 +52,7 @@ def describe(cat: RestCatalog, namespace: str, name: str) -> dict:
             {"source": schema.find_column_name(f.source_id), "transform": str(f.transform)} for f in spec.fields
         ],
         "snapshots": len(table.metadata.snapshots),
+        "files": sorted(table.inspect.files()["file_path"].to_pylist()),
         "rows": plain(table.scan().to_arrow()),
     }
 

@@ -185,9 +185,10 @@ export class Archiver {
     if (!owned || !isRunning() || isStale()) return;
     owned.highWatermark = BigInt(batch.highWatermark);
     this.props.metrics.lag.set({ topic: owned.topic, partition: owned.partition }, Number(owned.highWatermark - owned.committed));
-    if (batch.isEmptyIncludingFiltered()) return;
+    const first = batch.firstOffset();
+    if (first === null) return;
     const expected = this.batch.nextOffset(batch.topic, batch.partition) ?? owned.next;
-    if (BigInt(batch.firstOffset() ?? '0') > expected && !owned.positioned) {
+    if (BigInt(first) > expected && !owned.positioned) {
       owned.positioned = true;
       this.props.logger.info(
         { partition: positionKey(batch.topic, batch.partition), offset: String(expected) },
