@@ -35,6 +35,7 @@ def main() -> int:
         )
 
     spark = SparkSession.builder.appName("lake-batch").getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
     for view in plan["views"]:
         spark.sql(bind(view["select"])).cache().createOrReplaceTempView(view["name"])
     for output in plan["outputs"]:

@@ -24,6 +24,7 @@ def main() -> int:
         parser.error("retention and ages must be positive")
 
     spark = SparkSession.builder.appName("lake-maintenance").getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
     now = datetime.datetime.now(datetime.timezone.utc)
 
     def instant(hours: int) -> str:

@@ -82,7 +82,7 @@ async function runPlan(c: Awaited<ReturnType<typeof lakeWith>>['c'], size: numbe
   return Number(problems);
 }
 
-describe('batchPlan on DuckDB', () => {
+describe('batchPlan on DuckDB', { timeout: 60_000 }, () => {
   const size = 20;
   const events = makeEvents(4_000);
 

@@ -161,9 +161,10 @@ function reconciliation(d: Dialect, names: LakeNames): string {
   const storedCents = `CAST(round(w.${q('avg')} * 100) AS BIGINT)`;
   return [
     'WITH stored AS (',
-    `  SELECT sensor, window_seq, ${q('avg')}, ${q('count')}, first_id, last_id, to_ts,`,
-    '    count(*) OVER (PARTITION BY sensor, window_seq) AS copies',
+    `  SELECT sensor, window_seq, min(${q('avg')}) AS ${q('avg')}, min(${q('count')}) AS ${q('count')},`,
+    '    min(first_id) AS first_id, min(last_id) AS last_id, max(to_ts) AS to_ts, count(*) AS copies',
     `  FROM ${windows}`,
+    '  GROUP BY sensor, window_seq',
     ')',
     'SELECT coalesce(w.sensor, r.sensor) AS sensor, coalesce(w.window_seq, r.window_seq) AS window_seq,',
     '  coalesce(r.to_ts, w.to_ts) AS to_ts,',

@@ -47,8 +47,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    const known = e instanceof BatchConfigError || e instanceof PeriodError || e instanceof SparkJobError;
-    console.error(known ? (e as Error).message : e);
-    process.exit(known ? 2 : 1);
+    const usage = e instanceof BatchConfigError || e instanceof PeriodError;
+    console.error(usage || e instanceof SparkJobError ? (e as Error).message : e);
+    process.exit(usage ? 2 : 1);
   },
 );

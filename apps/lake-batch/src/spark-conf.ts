@@ -7,7 +7,11 @@ export interface SparkLake {
   readonly region: string;
 }
 
-/** The Spark conf of the lake's Iceberg REST catalog with S3FileIO, Iceberg's SQL extensions and UTC. */
+/**
+ * The Spark conf of the lake's Iceberg REST catalog with S3FileIO, Iceberg's SQL extensions and UTC. The catalog's
+ * requests are signed with SigV4 from the same AWS credentials as the files (SeaweedFS's catalog verifies them like S3
+ * requests), so no key is in the conf.
+ */
 export function sparkLakeConf(lake: SparkLake): [string, string][] {
   const c = `spark.sql.catalog.${lake.catalog}`;
   return [
@@ -16,6 +20,9 @@ export function sparkLakeConf(lake: SparkLake): [string, string][] {
     [`${c}.type`, 'rest'],
     [`${c}.uri`, lake.catalogUrl],
     [`${c}.warehouse`, lake.warehouse],
+    [`${c}.rest.auth.type`, 'sigv4'],
+    [`${c}.rest.signing-name`, 's3'],
+    [`${c}.rest.signing-region`, lake.region],
     [`${c}.io-impl`, 'org.apache.iceberg.aws.s3.S3FileIO'],
     [`${c}.s3.endpoint`, lake.s3Endpoint],
     [`${c}.s3.path-style-access`, 'true'],

@@ -61,8 +61,10 @@ export async function sparkSubmit(config: BatchConfig, script: string, args: rea
     child.on('close', (code) => {
       if (code === 0) resolve(stdout);
       else {
-        const tail = stderr.split('\n').filter((l) => !/^\s*at |^\d\d\/\d\d\/\d\d .* (INFO|WARN) /.test(l));
-        reject(new SparkJobError(`${script} exited with ${code}:\n${tail.slice(-40).join('\n')}`));
+        const kept = `${stdout}\n${stderr}`
+          .split('\n')
+          .filter((l) => l.trim() !== '' && !/^\s+at |^\d\d\/\d\d\/\d\d \S+ (INFO|WARN) /.test(l));
+        reject(new SparkJobError(`${script} exited with ${code}:\n${kept.slice(0, 40).join('\n')}`));
       }
     });
   });

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { batchConfig } from './config.ts';
+
+const base = { AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' };
+
+describe('batchConfig', () => {
+  it('defaults to the in-cluster SeaweedFS and the config table names', () => {
+    const c = batchConfig(base);
+    expect(c.lake.catalogUrl).toBe('http://seaweedfs.lake.svc.cluster.local:8181');
+    expect(c.lake.s3Endpoint).toBe('http://seaweedfs.lake.svc.cluster.local:8333');
+    expect(c.names).toMatchObject({ namespace: 'stratus', events: 'events', minute: 'sensor_minute' });
+    expect(c.windowSize).toBe(20);
+    expect(c.maintainedTables).toContain('archiver_positions');
+  });
+
+  it('names what is missing or wrong', () => {
+    expect(() => batchConfig({ AWS_ACCESS_KEY_ID: 'k' })).toThrow(/'AWS_SECRET_ACCESS_KEY' must be set/);
+    expect(() => batchConfig({ ...base, S3_ENDPOINT: 'localhost:9000' })).toThrow(
+      "'S3_ENDPOINT' must be an http(s) URL, got 'localhost:9000'",
+    );
+    expect(() => batchConfig({ ...base, WINDOW_SIZE: '0' })).toThrow(
+      "'WINDOW_SIZE' must be an integer from 1 to 100000, got '0'",
+    );
+  });
+});
