@@ -3,100 +3,15 @@
 # at the config's `versions.kubernetes`. No controllers, no kubelet: enough to admit, store and read back objects.
 # Verbs: install | start | stop | status | openapi (prints OPENAPI_SPEC=the release's swagger.json) | kubectl ARGS...
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/kubernetes-build.sh"
 
-config_value() {
-  (cd "$RIG_ROOT" && node --import tsx/esm -e \
-    "import('@stratus/config').then((m) => console.log(m.loadConfig().$1))" 2>/dev/null) ||
-    die "cannot read $1 from @stratus/config (run pnpm install first)"
-}
-
-K8S_VERSION=${K8S_VERSION:-$(config_value versions.kubernetes)}
-STAGING_VERSION=v0.${K8S_VERSION#*.}
-BIN=$RIG_CACHE/kubernetes/v$K8S_VERSION/bin
 STATE=$RIG_STATE/kube-apiserver
 ENV_FILE=$STATE/env
-
-# The k8s.io/kubernetes module in the Go module cache (downloaded once): its go.mod and its OpenAPI spec.
-kubernetes_module_dir() {
-  go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])'
-}
-
-# The staging modules that k8s.io/kubernetes replaces with ./staging paths, which a module zip does not contain.
-staging_modules() {
-  sed -n 's#^\t\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$(kubernetes_module_dir)/go.mod"
-}
-
-build() {
-  local src=$RIG_CACHE/kubernetes/v$K8S_VERSION/src
-  rm -rf "$src"
-  mkdir -p "$src/kube-apiserver" "$src/kubectl" "$BIN"
-  {
-    printf 'module stratus.local/kubernetes-rig\n\ngo 1.26.0\n\ngodebug default=go1.26\n\nrequire k8s.io/kubernetes v%s\n\nreplace (\n' "$K8S_VERSION"
-    for m in $(staging_modules); do printf '\t%s => %s %s\n' "$m" "$m" "$STAGING_VERSION"; done
-    printf ')\n'
-  } >"$src/go.mod"
-  cat >"$src/kube-apiserver/main.go" <<'GO'
-package main
-
-import (
-	"os"
-	_ "time/tzdata"
-
-	"k8s.io/component-base/cli"
-	_ "k8s.io/component-base/logs/json/register"
-	_ "k8s.io/component-base/metrics/prometheus/clientgo"
-	_ "k8s.io/component-base/metrics/prometheus/version"
-	"k8s.io/kubernetes/cmd/kube-apiserver/app"
-)
-
-func main() {
-	os.Exit(cli.Run(app.NewAPIServerCommand()))
-}
-GO
-  cat >"$src/kubectl/main.go" <<'GO'
-package main
-
-import (
-	"os"
-
-	"k8s.io/component-base/cli"
-	"k8s.io/component-base/logs"
-	"k8s.io/kubectl/pkg/cmd"
-	"k8s.io/kubectl/pkg/cmd/util"
-)
-
-func main() {
-	logs.GlogSetter(cmd.GetLogVerbosity(os.Args)) // nolint:errcheck
-	if err := cli.RunNoErrOutput(cmd.NewDefaultKubectlCommand()); err != nil {
-		util.CheckErr(err)
-	}
-}
-GO
-  log "building kube-apiserver and kubectl v$K8S_VERSION from the Go module (slow on few cores)"
-  local minor=${K8S_VERSION#*.} stamp='-s -w' pkg
-  minor=${minor%%.*}
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    stamp+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
-  done
-  (
-    cd "$src"
-    GOFLAGS=-mod=mod go mod tidy >&2
-    CGO_ENABLED=0 go build -trimpath -ldflags="$stamp" -o "$BIN/kube-apiserver.tmp" ./kube-apiserver >&2
-    CGO_ENABLED=0 go build -trimpath -ldflags="$stamp" -o "$BIN/kubectl.tmp" ./kubectl >&2
-  )
-  mv "$BIN/kube-apiserver.tmp" "$BIN/kube-apiserver"
-  mv "$BIN/kubectl.tmp" "$BIN/kubectl"
-}
+BIN=$K8S_BIN
 
 install() {
   apt_install etcd-server openssl
-  if [[ -x $BIN/kube-apiserver && -x $BIN/kubectl ]]; then return 0; fi
-  command -v go >/dev/null || die "go is needed to build kube-apiserver"
-  local lock=$RIG_CACHE/kubernetes/v$K8S_VERSION.lock
-  mkdir -p "$(dirname "$lock")"
-  exec 9>"$lock"
-  flock 9
-  [[ -x $BIN/kube-apiserver && -x $BIN/kubectl ]] || build
+  kubernetes_build kube-apiserver kubectl
 }
 
 print_env() { cat "$ENV_FILE"; }

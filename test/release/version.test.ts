@@ -42,14 +42,18 @@ describe('a release version set for synth', () => {
     const images = parseAllDocuments(k8sText).flatMap((doc) => imagesIn(doc.toJS()));
     const ours = images.filter((image) => image.startsWith(`ghcr.io/${owner}/`));
     expect(new Set(ours)).toEqual(
-      new Set(['backend', 'frontend', 'producer', 'processor'].map((app) => `ghcr.io/${owner}/${app}:${version}`)),
+      new Set(
+        ['backend', 'frontend', 'producer', 'processor', 'archiver', 'lake-batch', 'lake-spark'].map(
+          (app) => `ghcr.io/${owner}/${app}:${version}`,
+        ),
+      ),
     );
     expect(images.filter((image) => image.includes('stratus-platform'))).toEqual([]);
   });
 
   it('leaves no other Stratus tag anywhere', () => {
     const all = [k8sText, ...terraform.map((f) => readFileSync(f, 'utf8'))].join('\n');
-    const tags = [...all.matchAll(/ghcr\.io\/[a-z0-9-]+\/([a-z]+):([^\s"'\\]+)/g)].map((m) => `${m[1]}:${m[2]}`);
+    const tags = [...all.matchAll(/ghcr\.io\/[a-z0-9-]+\/([a-z-]+):([^\s"'\\]+)/g)].map((m) => `${m[1]}:${m[2]}`);
     for (const tag of tags) expect(tag).toMatch(new RegExp(`^(${APPS.join('|')}):${version.replace(/\./g, '\\.')}$`));
   });
 

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { APPS } from '@stratus/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { rig } from '../support/rig.ts';
@@ -13,9 +14,7 @@ interface Workflow {
 }
 
 const load = (file: string) => parse(readFileSync(file, 'utf8')) as Workflow;
-const appsWithDockerfile = readdirSync('apps')
-  .filter((app) => existsSync(`apps/${app}/Dockerfile`))
-  .sort();
+const apps = [...APPS].sort();
 
 describe('GitHub workflows', () => {
   it('pass actionlint (with shellcheck on every run script)', () => {
@@ -25,12 +24,20 @@ describe('GitHub workflows', () => {
     expect(out).toBe('');
   });
 
-  it('build exactly the apps that have a Dockerfile', () => {
-    expect(appsWithDockerfile.length).toBeGreaterThan(0);
-    expect([...(load('.github/workflows/release.yml').jobs.images?.strategy?.matrix?.app ?? [])].sort()).toEqual(
-      appsWithDockerfile,
-    );
-    expect([...(load('.github/workflows/ci.yml').jobs.images?.strategy?.matrix?.app ?? [])].sort()).toEqual(appsWithDockerfile);
+  it('build exactly the apps of @stratus/config', () => {
+    expect(apps.length).toBeGreaterThan(0);
+    expect([...(load('.github/workflows/release.yml').jobs.images?.strategy?.matrix?.app ?? [])].sort()).toEqual(apps);
+    expect([...(load('.github/workflows/ci.yml').jobs.images?.strategy?.matrix?.app ?? [])].sort()).toEqual(apps);
+  });
+
+  it('run test/cluster in CI against k3d with images built from apps/Dockerfile, and keep it out of the rig job', () => {
+    const ci = readFileSync('.github/workflows/ci.yml', 'utf8');
+    const jobs = (parse(ci) as { jobs: Record<string, { steps: { run?: string }[] }> }).jobs;
+    const runs = (job: string) => (jobs[job]?.steps ?? []).map((s) => s.run ?? '').join('\n');
+    expect(runs('cluster')).toMatch(/docker buildx build --load --file apps\/Dockerfile/);
+    expect(runs('cluster')).toMatch(/k3d cluster create/);
+    expect(runs('cluster')).toMatch(/vitest run --project cluster/);
+    expect(runs('test')).toMatch(/vitest run --project unit --project integration/);
   });
 
   it('release on semver tags with minimal permissions', () => {

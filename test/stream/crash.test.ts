@@ -56,7 +56,10 @@ describe('processor crashes and rebalances', () => {
       pauseMs: 100,
       between: async (sent) => {
         if (sent === 2_000) second = start(fx, 'second');
-        if (sent === 4_000) firstExit = first.terminate();
+        if (sent === 4_000) {
+          await first.started;
+          firstExit = first.terminate();
+        }
       },
     });
     expect(await firstExit).toBe(0);

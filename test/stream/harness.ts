@@ -33,7 +33,7 @@ export class StreamFixture {
       METRICS_PORT: '0',
       SESSION_TIMEOUT_MS: '4000',
       HEARTBEAT_INTERVAL_MS: '500',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       STRATUS_STREAM__KAFKA__BROKERS: String(replication),
       STRATUS_STREAM__KAFKA__MIN_INSYNC_REPLICAS: String(Math.min(2, replication)),
       STRATUS_STREAM__PROCESSOR__REPLICAS: '1',
@@ -58,8 +58,27 @@ export class StreamFixture {
     }
   }
 
-  startProcessor(name: string): ProcessorProcess {
-    return new ProcessorProcess(name, { ...this.env, HOSTNAME: name });
+  /** Every processor this fixture started, for the logs a failing wait reports. */
+  readonly processors: ProcessorProcess[] = [];
+
+  startProcessor(name: string, env: NodeJS.ProcessEnv = {}): ProcessorProcess {
+    const p = new ProcessorProcess(name, { ...this.env, HOSTNAME: name, ...env });
+    this.processors.push(p);
+    return p;
+  }
+
+  /** The last log lines of every processor, without the kafkajs partitioner notice. */
+  logs(lines = 25): string {
+    return this.processors
+      .map((p) => {
+        const tail = p.log
+          .split('\n')
+          .filter((l) => l && !l.includes('switched default partitioner'))
+          .slice(-lines)
+          .map((l) => l.slice(0, 600));
+        return `--- ${p.name} (${p.running ? 'running' : `exited ${p.child.exitCode ?? p.child.signalCode}`})\n${tail.join('\n')}`;
+      })
+      .join('\n');
   }
 
   /** The sum over partitions of events not yet committed by the processor group. */
@@ -83,7 +102,9 @@ export class StreamFixture {
     for (;;) {
       const lag = await this.lag();
       if (lag === 0) return;
-      if (Date.now() > deadline) throw new Error(`the processor still lags ${lag} events after ${timeoutMs} ms`);
+      if (Date.now() > deadline) {
+        throw new Error(`the processor still lags ${lag} events after ${timeoutMs} ms\n${this.logs()}`);
+      }
       await sleep(250);
     }
   }
@@ -155,12 +176,26 @@ export async function produce(
 export const eventMessages = (events: readonly SensorEvent[]): Message[] =>
   events.map((e) => ({ key: e.sensor, value: serializeEvent(e) }));
 
+/**
+ * The events as the reference's `producer.py` writes them: Python's `json.dumps` spacing, `ts` as float epoch
+ * seconds (`time.time()`); every third one with its keys in another order.
+ */
+export const referenceMessages = (events: readonly SensorEvent[]): Message[] =>
+  events.map((e, i) => {
+    const fields = [`"id": ${e.id}`, `"sensor": "${e.sensor}"`, `"value": ${e.value}`, `"ts": ${e.ts / 1000}`];
+    return { key: e.sensor, value: `{${(i % 3 === 2 ? fields.reverse() : fields).join(', ')}}` };
+  });
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The processor as a separate OS process, started with tsx, so that tests can kill -9 it. */
 export class ProcessorProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
+  /** Settles when the processor has joined its group and runs. */
+  readonly started: Promise<void>;
+  /** The port of `/metrics` and `/healthz`, once started. */
+  metricsPort: number | undefined;
   private output = '';
 
   constructor(
@@ -172,8 +207,18 @@ export class ProcessorProcess {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let started: () => void = () => {};
+    this.started = new Promise((resolve) => {
+      started = resolve;
+    });
     const keep = (b: Buffer) => {
-      this.output = (this.output + b.toString('utf8')).slice(-20_000);
+      const text = b.toString('utf8');
+      const port = /"metricsPort":(\d+)[^\n]*"msg":"processor running"/.exec(text)?.[1];
+      if (port) {
+        this.metricsPort = Number(port);
+        started();
+      }
+      this.output = (this.output + text).slice(-50_000);
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
@@ -192,6 +237,33 @@ export class ProcessorProcess {
   async crash(): Promise<void> {
     this.child.kill('SIGKILL');
     await this.exited;
+  }
+
+  /** SIGSTOP: frozen with whatever it holds, as a long GC pause or a stalled VM would freeze it. */
+  freeze(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child.kill('SIGCONT');
+  }
+
+  /** The HTTP status of `/healthz`, or 0 when nothing answers. */
+  async health(): Promise<number> {
+    if (this.metricsPort === undefined) return 0;
+    return fetch(`http://127.0.0.1:${this.metricsPort}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+  }
+
+  /** The sum of the samples of metric `name` on `/metrics` whose labels contain `labels` (e.g. `partition="1"`). */
+  async metric(name: string, labels = ''): Promise<number> {
+    const text = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`).then((r) => r.text());
+    return text
+      .split('\n')
+      .filter((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && l.includes(labels))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   }
 
   /** SIGTERM: the processor finishes its transaction and leaves the group; resolves with the exit code. */

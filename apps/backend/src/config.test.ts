@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaults } from '@stratus/config';
 import { describe, expect, it } from 'vitest';
 import { BackendConfigError, loadBackendConfig } from './config.ts';
@@ -21,6 +24,20 @@ describe('loadBackendConfig', () => {
       poolMax: 4,
     });
     expect(loadBackendConfig({ PGHOST: 'db' }).database).toEqual({ kind: 'server', connectionString: undefined, poolMax: 10 });
+  });
+
+  it('reads the database password from the file PGPASSWORD_FILE names, without its final newline', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'backend-config-')), 'password');
+    writeFileSync(file, 's3cret\n');
+    expect(loadBackendConfig({ PGHOST: 'db', PGPASSWORD_FILE: file }).database).toEqual({
+      kind: 'server',
+      connectionString: undefined,
+      poolMax: 10,
+      password: 's3cret',
+    });
+    expect(() => loadBackendConfig({ PGHOST: 'db', PGPASSWORD_FILE: `${file}.missing` })).toThrow(
+      /PGPASSWORD_FILE = ".*password\.missing": cannot read it \(ENOENT\)/,
+    );
   });
 
   it('reads the port from STRATUS_* overrides and PORT, PORT winning', () => {

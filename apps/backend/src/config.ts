@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { loadConfig } from '@stratus/config';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -5,7 +6,13 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 /** Where the todos live: a PostgreSQL server, or the embedded PGlite in a local directory. */
 export type DatabaseConfig =
-  | { readonly kind: 'server'; readonly connectionString: string | undefined; readonly poolMax: number }
+  | {
+      readonly kind: 'server';
+      readonly connectionString: string | undefined;
+      readonly poolMax: number;
+      /** From the file PGPASSWORD_FILE names (a mounted Secret). @default PGPASSWORD, as pg reads it */
+      readonly password?: string;
+    }
   | { readonly kind: 'embedded'; readonly dataDir: string; readonly poolMax: 1 };
 
 export interface BackendConfig {
@@ -65,6 +72,18 @@ function databaseUrl(raw: string | undefined, problems: string[]): string | unde
   return raw;
 }
 
+function passwordFile(path: string | undefined, problems: string[]): string | undefined {
+  if (path === undefined || path === '') return undefined;
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    problems.push(
+      `PGPASSWORD_FILE = ${JSON.stringify(path)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+    return undefined;
+  }
+}
+
 /** Reads and validates the backend's environment; throws a BackendConfigError that names every wrong variable. */
 export function loadBackendConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig {
   const stratus = loadConfig({ env });
@@ -75,9 +94,10 @@ export function loadBackendConfig(env: NodeJS.ProcessEnv = process.env): Backend
   }
   const connectionString = databaseUrl(env.DATABASE_URL, problems);
   const poolMax = integer(env, 'PG_POOL_MAX', 10, 1, 1000, problems);
+  const password = passwordFile(env.PGPASSWORD_FILE, problems);
   const database: DatabaseConfig =
     connectionString !== undefined || env.PGHOST
-      ? { kind: 'server', connectionString, poolMax }
+      ? { kind: 'server', connectionString, poolMax, ...(password === undefined ? {} : { password }) }
       : { kind: 'embedded', dataDir: env.PGLITE_DATA_DIR || '.data/pglite', poolMax: 1 };
   const config: BackendConfig = {
     port: integer(env, 'PORT', stratus.todo.backend.port, 0, 65535, problems),

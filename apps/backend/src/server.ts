@@ -49,6 +49,7 @@ export class BackendServer {
   private async startUp(): Promise<void> {
     const { config, logger } = this;
     let connectionString: string | undefined;
+    let password: string | undefined;
     if (config.database.kind === 'embedded') {
       this.embedded = await EmbeddedPostgres.start(config.database.dataDir);
       connectionString = this.embedded.connectionString;
@@ -56,9 +57,13 @@ export class BackendServer {
       if (this.draining) return;
     } else {
       connectionString = config.database.connectionString;
+      password = config.database.password;
     }
     const embedded = config.database.kind === 'embedded';
-    const pool = createPool({ connectionString, max: config.database.poolMax, idleTimeoutMs: embedded ? 0 : 30_000 }, logger);
+    const pool = createPool(
+      { connectionString, password, max: config.database.poolMax, idleTimeoutMs: embedded ? 0 : 30_000 },
+      logger,
+    );
     this.pool = pool;
     const app = createApp({
       todos: new TodoRepository(pool),

@@ -57,6 +57,15 @@ function variants(random: () => number, n: number): string[] {
     (s: string) => s.replace(':', ': '),
     (s: string) => `${s.slice(0, -1)},"id":2}`,
     (s: string) => s.replace('"ts"', '"tz"'),
+    (s: string) =>
+      s.replace(
+        /"ts":\d+/,
+        `"ts":${pick(['1692709800.123', '1692709800', '1692709800.1235', '0.0005', '1e9', '-1', '1692709800123.5'])}`,
+      ),
+    (s: string) => s.replaceAll(',', ', ').replaceAll(':', ': '),
+    (s: string) => `\n\t{ ${s.slice(1, -1).split(',').reverse().join(' ,\r\n')} }\n`,
+    (s: string) => s.replace('{', '{"extra":1,'),
+    (s: string) => s.replace('"id"', '"sensor"'),
   ];
   return Array.from({ length: n }, () => pick(edits)(text));
 }
@@ -69,6 +78,16 @@ describe('scanEvent', () => {
       value: -12.34,
       ts: 1_700_000_000_123,
     });
+  });
+
+  it('reads any key order and JSON whitespace, and ts in epoch seconds', () => {
+    const python = Buffer.from('{"id": 0, "sensor": "A", "value": 42.5, "ts": 1692709800.123}');
+    expect(scanEvent(python)).toEqual({ id: 0, sensor: 'A', value: 42.5, ts: 1_692_709_800_123 });
+    const reordered = Buffer.from('\n{ "ts" :1692709800123,\t"value":-1.25 , "sensor":"b.c","id":7 }\r\n');
+    expect(scanEvent(reordered)).toEqual({ id: 7, sensor: 'b.c', value: -1.25, ts: 1_692_709_800_123 });
+    expect(scanEvent(Buffer.from('{"id":1,"sensor":"A","value":1,"ts":1692709800}'))?.ts).toBe(1_692_709_800_000);
+    expect(scanEvent(Buffer.from('{"id":1,"sensor":"A","value":1,"ts":1692709800.1235}'))?.ts).toBe(1_692_709_800_124);
+    expect(scanEvent(Buffer.from('{"id":1,"sensor":"A","value":1,"ts":1692709800.1225}'))?.ts).toBe(1_692_709_800_122);
   });
 
   it('agrees with the JSON path on every input it accepts, over 20,000 edited events', () => {
@@ -104,7 +123,10 @@ describe('scanEvent', () => {
     '{"id":1,"sensor":"A","value":1e3,"ts":1}',
     '{"id":01,"sensor":"A","value":1,"ts":1}',
     '{"id":1,"sensor":"A","value":1234567890123456,"ts":1}',
-    '{"id":1,"sensor":"A","value":1,"ts":1} ',
+    '{"id":1,"sensor":"A","value":1}',
+    '{"id":1,"sensor":"A","value":1,"ts":1,"x":2}',
+    '{"id":1,"sensor":"A","value":1,"ts":-1}',
+    '{"id":1 "sensor":"A","value":1,"ts":1}',
     '{"id":1,"sensor":"A","value":1,"ts":1,"id":2}',
     '{"id":1,"sensor":"\\u0041","value":1,"ts":1}',
   ])('leaves %s to the general path', (text) => {

@@ -46,6 +46,21 @@ async function run(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  void processor.failed.then(async (e) => {
+    if (stopping) return;
+    stopping = true;
+    logger.fatal({ err: e }, 'the consumer gave up: closing what can be closed and exiting for the supervisor to restart');
+    const closed = await Promise.race([
+      processor.stop().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
+    ]);
+    await metrics.close();
+    logger.fatal({ closed }, 'exiting 1');
+    process.exit(1);
+  });
   await processor.start();
   logger.info(
     { brokers: config.brokers, group: config.groupId, metricsPort: port, windowSize: config.windowSize },

@@ -20,9 +20,15 @@ export class ProcessorMetrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly skippedEvents = new Counter({
+    name: 'processor_skipped_events_total',
+    help: 'Offsets of events skipped because the committed position was below the log start (BELOW_LOG_START=log-start).',
+    labelNames: ['partition'],
+    registers: [this.registry],
+  });
   readonly consumerLag = new Gauge({
     name: 'processor_consumer_lag',
-    help: 'Messages between the committed position and the high watermark.',
+    help: "Offsets between this member's committed position and the broker's high watermark, per owned partition.",
     labelNames: ['partition'],
     registers: [this.registry],
   });

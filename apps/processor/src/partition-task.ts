@@ -1,8 +1,10 @@
-import type { Batch, Kafka, Message, Producer } from 'kafkajs';
+import { sensorPartition, sensorPartitioner } from '@stratus/config/sensor';
+import type { Batch, IHeaders, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { changelogMessages, type PartitionSnapshot } from './changelog.ts';
 import type { ProcessorConfig } from './config.ts';
 import { parseEvent } from './event.ts';
 import type { ProcessorMetrics } from './metrics.ts';
+import { fitDeadLetter, recordBudget, splitRequests, type TopicLimits } from './record-limits.ts';
 import { applyEvent, serializeResult, type WindowState } from './window.ts';
 
 export interface PartitionTaskProps {
@@ -12,19 +14,29 @@ export interface PartitionTaskProps {
   /** The `events` partition this task owns while it is assigned. */
   readonly partition: number;
   readonly metrics: ProcessorMetrics;
+  /** The size limits of the output topics, read from the brokers. */
+  readonly limits: TopicLimits;
+  /** The current log start offset of the task's `events` partition. */
+  readonly logStart: () => Promise<string>;
 }
 
-/** What one committed batch did, for the caller's bookkeeping. */
-export interface BatchOutcome {
-  readonly processed: number;
-  readonly skipped: number;
-  /** Set when the consumer is ahead of or behind the committed position and must seek there. */
-  readonly seekTo?: string;
-}
+/** What one fetched batch led to. */
+export type BatchOutcome =
+  | { readonly kind: 'committed'; readonly processed: number; readonly skipped: number }
+  /** The consumer is ahead of the committed position and must seek back to it. */
+  | { readonly kind: 'seek'; readonly offset: string }
+  /** The state is older than the partition's position: someone else processed it; fence and restore again. */
+  | { readonly kind: 'stale' };
 
 export class PartitionTaskError extends Error {
   override readonly name = 'PartitionTaskError';
   readonly retriable = true;
+}
+
+/** The committed position is below the log start of `events`, and the policy says to fail. */
+export class BelowLogStartError extends Error {
+  override readonly name = 'BelowLogStartError';
+  readonly retriable = false;
 }
 
 /**
@@ -37,6 +49,10 @@ export class PartitionTask {
   readonly transactionalId: string;
   private producer: Producer | undefined;
   private snapshot: PartitionSnapshot | undefined;
+  /** True from a restore until the first commit: the state was just read, not carried over a rebalance. */
+  private fresh = false;
+  /** The position this task last asked the consumer to seek to. */
+  private soughtTo: string | undefined;
 
   constructor(private readonly props: PartitionTaskProps) {
     if (!Number.isInteger(props.partition) || props.partition < 0) {
@@ -55,6 +71,11 @@ export class PartitionTask {
     return this.producer !== undefined;
   }
 
+  /** The next `events` offset of the committed state, when known. */
+  get position(): string | null | undefined {
+    return this.snapshot?.nextOffset;
+  }
+
   /** Initialises the transactional producer; this fences the previous owner and aborts its open transaction. */
   async fence(): Promise<void> {
     if (this.producer) return;
@@ -63,6 +84,7 @@ export class PartitionTask {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: this.props.config.transactionTimeoutMs,
+      createPartitioner: sensorPartitioner(this.props.config.sensors),
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 10, maxRetryTime: 1_000 },
     });
     await producer.connect();
@@ -73,11 +95,8 @@ export class PartitionTask {
 
   restore(snapshot: PartitionSnapshot): void {
     this.snapshot = snapshot;
-  }
-
-  /** Forgets the state; the next batch needs a restore first. Keeps the producer when it is still valid. */
-  invalidate(): void {
-    this.snapshot = undefined;
+    this.fresh = true;
+    this.soughtTo = undefined;
   }
 
   async close(): Promise<void> {
@@ -87,64 +106,91 @@ export class PartitionTask {
     if (producer) await producer.disconnect().catch(() => undefined);
   }
 
+  /** Where processing starts in `batch`, or what the caller must do first. */
+  private async start(batch: Batch, next: bigint): Promise<BatchOutcome | bigint> {
+    const first = BigInt(batch.messages[0]?.offset ?? '0');
+    if (first <= next) return next;
+    if (!this.fresh) return { kind: 'stale' };
+    const logStart = BigInt(await this.props.logStart());
+    if (next < logStart) {
+      const where = `partition ${this.partition} of ${batch.topic}: the committed position ${next} is below the log start ${logStart}`;
+      if (this.props.config.belowLogStart === 'fail') {
+        throw new BelowLogStartError(
+          `${where} (records deleted by retention or deleteRecords, or the topic recreated); set BELOW_LOG_START=log-start to go on from the log start and skip ${logStart - next} offsets`,
+        );
+      }
+      this.props.metrics.skippedEvents.inc({ partition: String(this.partition) }, Number(logStart - next));
+      return first;
+    }
+    if (this.soughtTo === String(next)) return first;
+    this.soughtTo = String(next);
+    return { kind: 'seek', offset: String(next) };
+  }
+
   /** Processes one fetched batch in one transaction: results, dead letters, changelog and the input offset. */
   async process(batch: Batch, now: () => number): Promise<BatchOutcome> {
     const producer = this.producer;
     const snapshot = this.snapshot;
     if (!producer || !snapshot) throw new PartitionTaskError(`partition ${this.partition} is not restored`);
-    const { config, metrics } = this.props;
-    const first = batch.messages[0];
-    if (!first) return { processed: 0, skipped: 0 };
-    const next = snapshot.nextOffset === null ? null : BigInt(snapshot.nextOffset);
-    if (next !== null && BigInt(first.offset) > next) return { processed: 0, skipped: 0, seekTo: snapshot.nextOffset ?? '0' };
-    const messages =
-      next === null || BigInt(first.offset) === next ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= next);
+    const { config, metrics, limits } = this.props;
+    if (batch.messages.length === 0) return { kind: 'committed', processed: 0, skipped: 0 };
+    let messages = batch.messages;
+    if (snapshot.nextOffset !== null) {
+      const from = await this.start(batch, BigInt(snapshot.nextOffset));
+      if (typeof from !== 'bigint') return from;
+      if (BigInt(messages[0]?.offset ?? '0') < from) messages = messages.filter((m) => BigInt(m.offset) >= from);
+    }
     const skipped = batch.messages.length - messages.length;
     const last = messages[messages.length - 1];
-    if (!last) return { processed: 0, skipped };
+    if (!last) return { kind: 'committed', processed: 0, skipped };
 
     const states = new Map(snapshot.states);
     const touched = new Map<string, WindowState>();
     const results: Message[] = [];
     const deadLetters: Message[] = [];
     const reasons: string[] = [];
+    const resultPartitions = config.topics.results.partitions;
+    const dlqBudget = recordBudget(limits, config.topics.deadLetter.name);
+    const dlqPartition = this.partition % config.topics.deadLetter.partitions;
     const at = now();
     for (const m of messages) {
       const parsed = parseEvent(m.value);
       if (!parsed.ok) {
         reasons.push(parsed.error.reason);
-        deadLetters.push({
-          key: m.key,
-          value: m.value,
-          headers: {
-            ...m.headers,
-            'dlq.reason': parsed.error.reason,
-            'dlq.detail': parsed.error.message,
-            'dlq.topic': batch.topic,
-            'dlq.partition': String(batch.partition),
-            'dlq.offset': m.offset,
-          },
-        });
+        const headers: IHeaders = {
+          'dlq.reason': parsed.error.reason,
+          'dlq.detail': parsed.error.message,
+          'dlq.topic': batch.topic,
+          'dlq.partition': String(batch.partition),
+          'dlq.offset': m.offset,
+        };
+        const letter = fitDeadLetter({ key: m.key, value: m.value, headers: m.headers }, headers, dlqBudget);
+        deadLetters.push({ ...letter, partition: dlqPartition });
         continue;
       }
       const { state, result } = applyEvent(states.get(parsed.event.sensor), parsed.event, config.windowSize, at);
       states.set(state.sensor, state);
       touched.set(state.sensor, state);
-      if (result) results.push({ key: result.sensor, value: serializeResult(result) });
+      if (result) {
+        results.push({
+          key: result.sensor,
+          value: serializeResult(result),
+          partition: sensorPartition(result.sensor, config.sensors, resultPartitions),
+        });
+      }
     }
     const nextOffset = (BigInt(last.offset) + 1n).toString();
-    const topicMessages: { topic: string; messages: Message[] }[] = [
-      {
-        topic: config.topics.changelog.name,
-        messages: changelogMessages(touched.values(), nextOffset).map((m) => ({ ...m, partition: this.partition })),
-      },
-    ];
+    const topicMessages: TopicMessages[] = [];
     if (results.length > 0) topicMessages.push({ topic: config.topics.results.name, messages: results });
     if (deadLetters.length > 0) topicMessages.push({ topic: config.topics.deadLetter.name, messages: deadLetters });
+    topicMessages.push({
+      topic: config.topics.changelog.name,
+      messages: changelogMessages(touched.values(), nextOffset).map((m) => ({ ...m, partition: this.partition })),
+    });
 
     const tx = await producer.transaction();
     try {
-      await tx.sendBatch({ acks: -1, topicMessages });
+      for (const request of splitRequests(limits, topicMessages)) await tx.sendBatch({ acks: -1, topicMessages: request });
       await tx.sendOffsets({
         consumerGroupId: config.groupId,
         topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }],
@@ -156,11 +202,11 @@ export class PartitionTask {
       throw e;
     }
     this.snapshot = { states, nextOffset };
+    this.fresh = false;
     metrics.eventsIn.inc(messages.length);
     metrics.windowsOut.inc(results.length);
     for (const reason of reasons) metrics.deadLetters.inc({ reason });
-    metrics.consumerLag.set({ partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(nextOffset)));
     metrics.processingLatency.observe(Math.max(0, now() - Number(last.timestamp)) / 1000);
-    return { processed: messages.length, skipped };
+    return { kind: 'committed', processed: messages.length, skipped };
   }
 }

@@ -1,6 +1,9 @@
-/** One accepted sensor reading. */
+/** An event id: any non-negative integer, a bigint when it is above `Number.MAX_SAFE_INTEGER`. */
+export type EventId = number | bigint;
+
+/** One accepted sensor reading; `ts` is in epoch milliseconds. */
 export interface SensorEvent {
-  readonly id: number;
+  readonly id: EventId;
   readonly sensor: string;
   readonly value: number;
   readonly ts: number;
@@ -22,8 +25,8 @@ export interface WindowState {
   readonly count: number;
   /** Exact sum of the open window's values. */
   readonly sum: Decimal;
-  readonly firstId: number | null;
-  readonly lastId: number | null;
+  readonly firstId: EventId | null;
+  readonly lastId: EventId | null;
   readonly fromTs: number | null;
   readonly toTs: number | null;
 }
@@ -34,8 +37,8 @@ export interface WindowResult {
   readonly avg: number;
   readonly count: number;
   readonly window: number;
-  readonly firstId: number;
-  readonly lastId: number;
+  readonly firstId: EventId;
+  readonly lastId: EventId;
   readonly fromTs: number;
   readonly toTs: number;
   readonly emittedAt: number;
@@ -168,11 +171,21 @@ export function applyEvent(previous: WindowState | undefined, event: SensorEvent
 
 const STATE_KEYS = ['sensor', 'accepted', 'window', 'count', 'sum', 'firstId', 'lastId', 'fromTs', 'toTs'] as const;
 
+/** Ids above the safe integers are stored as digit strings, so the changelog keeps them exact. */
 export function serializeState(state: WindowState): string {
-  return JSON.stringify(Object.fromEntries(STATE_KEYS.map((k) => [k, k === 'sum' ? formatDecimal(state.sum) : state[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      STATE_KEYS.map((k) => {
+        const v = k === 'sum' ? formatDecimal(state.sum) : state[k];
+        return [k, typeof v === 'bigint' ? v.toString() : v];
+      }),
+    ),
+  );
 }
 
 const nullableInt = (v: unknown) => v === null || Number.isSafeInteger(v);
+const nullableId = (v: unknown) => nullableInt(v) || (typeof v === 'string' && /^\d+$/.test(v));
+const storedId = (v: unknown): EventId | null => (typeof v === 'string' ? BigInt(v) : (v as number | null));
 
 export function deserializeState(text: string): WindowState {
   let raw: unknown;
@@ -191,11 +204,21 @@ export function deserializeState(text: string): WindowState {
     Number.isSafeInteger(r.count) &&
     typeof r.sum === 'string' &&
     DECIMAL.test(r.sum) &&
-    [r.firstId, r.lastId, r.fromTs, r.toTs].every(nullableInt);
+    [r.fromTs, r.toTs].every(nullableInt) &&
+    [r.firstId, r.lastId].every(nullableId);
   if (!valid) throw new WindowStateError(`a stored window state has the wrong shape: ${text.slice(0, 200)}`);
-  return { ...(r as unknown as WindowState), sum: parseDecimal(r.sum as string) };
+  return {
+    ...(r as unknown as WindowState),
+    sum: parseDecimal(r.sum as string),
+    firstId: storedId(r.firstId),
+    lastId: storedId(r.lastId),
+  };
 }
 
-export function serializeResult(result: WindowResult): string {
-  return JSON.stringify(result);
+/** The `results` JSON; ids are JSON integers of any size. */
+export function serializeResult(r: WindowResult): string {
+  return (
+    `{"sensor":${JSON.stringify(r.sensor)},"avg":${r.avg},"count":${r.count},"window":${r.window},` +
+    `"firstId":${r.firstId},"lastId":${r.lastId},"fromTs":${r.fromTs},"toTs":${r.toTs},"emittedAt":${r.emittedAt}}`
+  );
 }

@@ -46,6 +46,10 @@ export class EventGenerator {
     this.nextId = firstId;
   }
 
+  get sensors(): readonly string[] {
+    return this.props.sensors;
+  }
+
   /** The next event: a sensor chosen uniformly, a value uniform in 0..100 with 2 decimals, the id one higher. */
   next(ts: number): SensorEvent {
     const sensor = this.props.sensors[Math.floor(this.random() * this.props.sensors.length)] as string;

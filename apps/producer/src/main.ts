@@ -10,7 +10,6 @@ const logger = pino({ name: 'producer', level: process.env.LOG_LEVEL ?? 'info' }
 async function main(): Promise<void> {
   const config = producerConfig();
   const metrics = new ProducerMetrics();
-  const port = await metrics.listen(config.metricsPort);
   const kafka = new Kafka({
     clientId: config.clientId,
     brokers: [...config.brokers],
@@ -24,6 +23,7 @@ async function main(): Promise<void> {
     rate: config.rate,
     metrics,
   });
+  const port = await metrics.listen(config.metricsPort, () => producer.healthy);
   process.on('SIGTERM', () => producer.stop());
   process.on('SIGINT', () => producer.stop());
   await producer.connect();

@@ -21,8 +21,8 @@ export class ProducerMetrics {
   }
 
   /** Serves `/metrics` and `/healthz`; port 0 picks a free one. Returns the port. */
-  listen(port: number): Promise<number> {
-    return this.server.listen(port);
+  listen(port: number, healthy: () => boolean): Promise<number> {
+    return this.server.listen(port, healthy);
   }
 
   close(): Promise<void> {

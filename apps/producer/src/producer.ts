@@ -1,3 +1,4 @@
+import { sensorPartitioner } from '@stratus/config/sensor';
 import type { Kafka, Producer } from 'kafkajs';
 import { type EventGenerator, serializeEvent } from './events.ts';
 import type { ProducerMetrics } from './metrics.ts';
@@ -23,12 +24,16 @@ export class EventProducerError extends Error {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Sends generated events keyed by sensor, idempotently with acks from all in-sync replicas, at a steady rate. */
+/**
+ * Sends generated events keyed by sensor, each sensor to the partition `sensorPartition` gives it (the generator's
+ * sensor list spread over the partitions), idempotently with acks from all in-sync replicas, at a steady rate. */
 export class EventProducer {
   private readonly producer: Producer;
   private readonly maxBatch: number;
   private readonly clock: () => number;
   private stopRequested = false;
+  private connected = false;
+  private failed: Error | undefined;
 
   constructor(private readonly props: EventProducerProps) {
     if (!(props.rate >= 0)) throw new EventProducerError(`'rate' must be 0 (unthrottled) or positive, got ${props.rate}`);
@@ -40,12 +45,19 @@ export class EventProducer {
     this.producer = props.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
+      createPartitioner: sensorPartitioner(props.generator.sensors),
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
   }
 
   async connect(): Promise<void> {
     await this.producer.connect();
+    this.connected = true;
+  }
+
+  /** Connected and no send has failed for good (the client retries everything retriable itself). */
+  get healthy(): boolean {
+    return this.connected && this.failed === undefined;
   }
 
   /** Sends until `count` events are acknowledged or {@link stop} is called; resolves with the number sent. */
@@ -69,6 +81,7 @@ export class EventProducer {
         await this.producer.send({ topic, acks: -1, messages });
       } catch (e) {
         metrics?.errors.inc();
+        this.failed = e as Error;
         throw e;
       }
       sent += n;
@@ -83,6 +96,7 @@ export class EventProducer {
   }
 
   async disconnect(): Promise<void> {
+    this.connected = false;
     await this.producer.disconnect();
   }
 }

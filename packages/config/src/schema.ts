@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SENSOR_NAME, SENSOR_NAME_RULE } from './sensor.ts';
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.2.3');
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-"');
@@ -6,7 +7,9 @@ const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka t
 const bucketName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name: 3 to 63 lowercase letters, digits, "." and "-"');
-const icebergName = z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'must be an Iceberg identifier: lowercase letters, digits and "_"');
+const icebergName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,63}$/, 'must be an Iceberg identifier: lowercase letters, digits and "_"');
 const port = z.number().int().min(1).max(65535);
 const positive = z.number().int().min(1);
 const cidr = z
@@ -25,14 +28,28 @@ const pinnedId = z
     'must be an OpenStack id (a UUID), as pnpm openstack:pin writes it',
   )
   .default('');
-const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity such as 250m or 512Mi');
+/** A Kubernetes quantity; a bare number (`STRATUS_..._CPU_LIMIT=2` parses as one) is read as its text. */
+const quantity = z.coerce.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity such as 250m or 512Mi');
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be an image digest: sha256: and 64 hex digits');
+const uid = z.number().int().min(1).max(2_147_483_647);
 
-const resources = z.object({
-  cpu: quantity,
-  memory: quantity,
-  cpuLimit: quantity,
-  memoryLimit: quantity,
-});
+interface ResourceDefaults {
+  readonly cpu: string;
+  readonly memory: string;
+  readonly cpuLimit: string;
+  readonly memoryLimit: string;
+}
+
+/** Requests and limits, each field defaulted on its own, so `STRATUS_..._RESOURCES__CPU=200m` overrides one of them. */
+const resources = (d: ResourceDefaults) =>
+  z
+    .object({
+      cpu: quantity.default(d.cpu),
+      memory: quantity.default(d.memory),
+      cpuLimit: quantity.default(d.cpuLimit),
+      memoryLimit: quantity.default(d.memoryLimit),
+    })
+    .prefault({});
 
 const topic = z.object({
   name: topicName,
@@ -46,6 +63,8 @@ export const stratusConfigSchema = z
     version: semver.default('0.1.0'),
     versions: z
       .object({
+        /** Node.js: the apps' images (`node:<this>-alpine`), CI and the test run (scripts/node.sh). */
+        node: semver.default('24.22.3'),
         kafka: semver.default('4.4.0'),
         postgres: z
           .string()
@@ -78,6 +97,10 @@ export const stratusConfigSchema = z
         seaweedfs: z.string().default('v0.0.0-20261109003541-7506e5f91cd6'),
         /** DuckDB in the archiver and the batch job; its extensions must be built for exactly this version. */
         duckdb: semver.default('1.5.5'),
+        /** PyIceberg, the second engine the lake tests read the archiver's tables with. */
+        pyiceberg: semver.default('0.12.0'),
+        spark: semver.default('4.1.1'),
+        iceberg: semver.default('1.12.0'),
       })
       .prefault({}),
     images: z
@@ -90,6 +113,56 @@ export const stratusConfigSchema = z
           .string()
           .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a lowercase GitHub owner such as my-org')
           .default('stratus-platform'),
+        /**
+         * Reference every image by digest (`name:tag@sha256:...`): the apps' from `digests`, upstream ones from
+         * `upstreamDigests`. Switch it off where the digests cannot match, such as local stand-in images or an air-gapped
+         * mirror that re-pushed them; checkov's digest check (CKV_K8S_43) is then skipped with that reason.
+         */
+        pinDigests: z.boolean().default(true),
+        /** The digest of each app image of this release, by app name; release.yml sets it from the build (STRATUS_IMAGES__DIGESTS). */
+        digests: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be an app name such as backend'), digest).default({}),
+        /** The repository of each upstream image, by its key in `versions` (which holds the tag). */
+        upstream: z
+          .object({
+            postgres: z.string().default('postgres'),
+            kafka: z.string().default('apache/kafka'),
+            prometheus: z.string().default('prom/prometheus'),
+            grafana: z.string().default('grafana/grafana'),
+            kubeStateMetrics: z.string().default('registry.k8s.io/kube-state-metrics/kube-state-metrics'),
+            nodeExporter: z.string().default('prom/node-exporter'),
+            nginx: z.string().default('nginxinc/nginx-unprivileged'),
+          })
+          .prefault({}),
+        /**
+         * The digest of each upstream `repository:tag` (the multi-platform index). `pnpm images:pin` refreshes them from the
+         * registries; a tag missing here runs unpinned, and synth says so on the workload (see docs/security.md).
+         */
+        upstreamDigests: z
+          .record(z.string().regex(/^[^\s@]+:[^\s@:/]+$/, 'must be an image reference repository:tag'), digest)
+          .default({
+            'postgres:15.18': 'sha256:6eb0add3b77c081df18aa518ce43df58fdcc40f2e6d868a6fd08038dc7acd425',
+            'prom/prometheus:v3.7.3': 'sha256:49214755b6153f90a597adcbff0252cc61069f8ab69ce8411285cd4a560e8038',
+            'grafana/grafana:12.3.0': 'sha256:70d9599b186ce287be0d2c5ba9a78acb2e86c1a68c9c41449454d0fc3eeb84e8',
+            'prom/node-exporter:v1.12.1': 'sha256:1b4e4438faca4dd7e001dd445d161a4a2091b0fededa84093b3a8dfeae1f1be0',
+            'nginxinc/nginx-unprivileged:1.29-alpine': 'sha256:0c79d56aee561a1d81c63f00eee5fb5fe29279560cdc55e91425133104c7fbe6',
+          }),
+        /**
+         * The numeric uid (and gid) each image runs as, 10000 or above so that no container shares a uid with a host
+         * account. The app images are built for theirs; the upstream images accept any uid with a writable volume.
+         */
+        uids: z
+          .object({
+            /** backend, producer, processor (and the processor's topics Job): the images built on Node.js. */
+            node: uid.default(10001),
+            /** frontend: the image built on unprivileged nginx. */
+            nginx: uid.default(10101),
+            postgres: uid.default(10999),
+            kafka: uid.default(11000),
+            grafana: uid.default(10472),
+            /** Prometheus, kube-state-metrics and node-exporter run as `nobody`. */
+            nobody: uid.default(65534),
+          })
+          .prefault({}),
       })
       .prefault({}),
     openstack: z
@@ -168,7 +241,7 @@ export const stratusConfigSchema = z
             minReplicas: positive.default(2),
             maxReplicas: positive.default(6),
             targetCpuPercent: positive.max(100).default(70),
-            resources: resources.default({ cpu: '100m', memory: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
+            resources: resources({ cpu: '100m', memory: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
           })
           .prefault({}),
         frontend: z
@@ -176,7 +249,7 @@ export const stratusConfigSchema = z
             service: dnsLabel.default('frontend'),
             port: port.default(8080),
             replicas: positive.default(2),
-            resources: resources.default({ cpu: '50m', memory: '32Mi', cpuLimit: '200m', memoryLimit: '64Mi' }),
+            resources: resources({ cpu: '50m', memory: '32Mi', cpuLimit: '200m', memoryLimit: '64Mi' }),
           })
           .prefault({}),
         database: z
@@ -189,7 +262,7 @@ export const stratusConfigSchema = z
             /** The uid of the `postgres` user in the official (Debian-based) image, which must own the data directory. */
             uid: positive.default(999),
             storage: quantity.default('5Gi'),
-            resources: resources.default({ cpu: '250m', memory: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+            resources: resources({ cpu: '250m', memory: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
           })
           .prefault({}),
       })
@@ -210,7 +283,7 @@ export const stratusConfigSchema = z
               .regex(/^[A-Za-z0-9_-]{22}$/, 'must be a Kafka cluster id: 22 base64url characters')
               .default('c3RyYXR1cy1rYWZrYS0wMQ'),
             storage: quantity.default('10Gi'),
-            resources: resources.default({ cpu: '500m', memory: '1Gi', cpuLimit: '2', memoryLimit: '2Gi' }),
+            resources: resources({ cpu: '500m', memory: '1Gi', cpuLimit: '2', memoryLimit: '2Gi' }),
           })
           .prefault({}),
         topics: z
@@ -226,19 +299,19 @@ export const stratusConfigSchema = z
         producer: z
           .object({
             sensors: z
-              .array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a sensor name'))
+              .array(z.string().regex(SENSOR_NAME, `must be a sensor name: ${SENSOR_NAME_RULE}`))
               .min(1)
               .default(['A', 'B', 'C']),
             ratePerSecond: z.number().positive().max(100_000).default(10),
             metricsPort: port.default(9464),
-            resources: resources.default({ cpu: '50m', memory: '64Mi', cpuLimit: '250m', memoryLimit: '128Mi' }),
+            resources: resources({ cpu: '50m', memory: '64Mi', cpuLimit: '250m', memoryLimit: '128Mi' }),
           })
           .prefault({}),
         processor: z
           .object({
             replicas: positive.default(3),
             metricsPort: port.default(9465),
-            resources: resources.default({ cpu: '100m', memory: '256Mi', cpuLimit: '1', memoryLimit: '512Mi' }),
+            resources: resources({ cpu: '100m', memory: '256Mi', cpuLimit: '1', memoryLimit: '512Mi' }),
           })
           .prefault({}),
       })
@@ -294,7 +367,70 @@ export const stratusConfigSchema = z
             /** ...or when its oldest row has waited this long. */
             flushIntervalMs: positive.max(3_600_000).default(5_000),
             metricsPort: port.default(9466),
-            resources: resources.default({ cpu: '250m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+            resources: resources({ cpu: '250m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+          })
+          .prefault({}),
+        /** The batch job: per sensor and minute, hour and day aggregates, and the window reconciliation. */
+        batch: z
+          .object({
+            /** The engine of the scheduled run: DuckDB in one pod, or Spark with executors as pods. */
+            engine: z.enum(['duckdb', 'spark']).default('duckdb'),
+            /** CronJob schedule (UTC) of the run that recomputes the days before today. */
+            schedule: z.string().min(9).default('30 0 * * *'),
+            /** Days, ending yesterday, that each scheduled run recomputes (late events land in the lake later). */
+            lookbackDays: positive.max(366).default(2),
+            tables: z
+              .object({
+                minute: icebergName.default('sensor_minute'),
+                hour: icebergName.default('sensor_hour'),
+                day: icebergName.default('sensor_day'),
+                reconciliation: icebergName.default('window_reconciliation'),
+              })
+              .prefault({}),
+            resources: resources({ cpu: '250m', memory: '1Gi', cpuLimit: '2', memoryLimit: '2Gi' }),
+          })
+          .prefault({}),
+        /** Table maintenance on Spark: compaction, snapshot expiry, orphan-file removal. */
+        maintenance: z
+          .object({
+            schedule: z.string().min(9).default('0 3 * * *'),
+            /** Snapshots younger than this are kept (time travel reaches this far back). */
+            snapshotRetentionHours: positive.default(168),
+            /** At least this many snapshots are kept, however old. */
+            retainLastSnapshots: positive.default(5),
+            /** Files that no snapshot references are deleted once older than this (longer than any running write). */
+            orphanMinAgeHours: positive.min(24).default(72),
+            /** Compaction aims for data files of this size. */
+            targetFileSizeMiB: positive.max(2048).default(128),
+          })
+          .prefault({}),
+        /** Spark on Kubernetes: the batch job's engine at scale and the maintenance engine. */
+        spark: z
+          .object({
+            /** Builds on the apache/spark image of `versions.spark` with the Iceberg jars added (lake-spark image). */
+            baseImage: z.string().min(1).default('apache/spark:4.1.1-scala2.13-java21-python3-ubuntu'),
+            serviceAccount: dnsLabel.default('spark'),
+            executors: positive.max(100).default(2),
+            /** The uid of the apache/spark image's `spark` user. */
+            uid: positive.default(185),
+            driver: resources({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
+            executor: resources({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
+          })
+          .prefault({}),
+        /** The in-cluster SeaweedFS (when `lake.storage.backend` is seaweedfs): one master, volume, filer and S3 gateway. */
+        seaweedfsCluster: z
+          .object({
+            image: z.string().min(1).default('chrislusf/seaweedfs:4.53'),
+            /** The uid and gid SeaweedFS runs as (the image's default is root; restricted Pod Security needs a non-root uid). */
+            uid: positive.default(1000),
+            masterStorage: quantity.default('1Gi'),
+            volumeStorage: quantity.default('20Gi'),
+            filerStorage: quantity.default('2Gi'),
+            masterPort: port.default(9333),
+            volumePort: port.default(8080),
+            filerPort: port.default(8888),
+            metricsPort: port.default(9327),
+            resources: resources({ cpu: '100m', memory: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
           })
           .prefault({}),
       })
@@ -308,10 +444,10 @@ export const stratusConfigSchema = z
           .default('15d'),
         storage: quantity.default('10Gi'),
         grafanaSecret: dnsLabel.default('grafana-admin'),
-        prometheus: resources.default({ cpu: '200m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
-        grafana: resources.default({ cpu: '100m', memory: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
-        kubeStateMetrics: resources.default({ cpu: '50m', memory: '64Mi', cpuLimit: '200m', memoryLimit: '128Mi' }),
-        nodeExporter: resources.default({ cpu: '20m', memory: '32Mi', cpuLimit: '100m', memoryLimit: '64Mi' }),
+        prometheus: resources({ cpu: '200m', memory: '512Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
+        grafana: resources({ cpu: '100m', memory: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
+        kubeStateMetrics: resources({ cpu: '50m', memory: '64Mi', cpuLimit: '200m', memoryLimit: '128Mi' }),
+        nodeExporter: resources({ cpu: '20m', memory: '32Mi', cpuLimit: '100m', memoryLimit: '64Mi' }),
         /** Alert thresholds: 5xx share of API requests, summed consumer lag, container restarts per hour. */
         alerts: z
           .object({

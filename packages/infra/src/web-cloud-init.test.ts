@@ -28,7 +28,7 @@ describe('web cloud-init', () => {
   it('runs the versioned images, PostgreSQL on the data volume, and the frontend on port 80 proxying to the backend', () => {
     const { services } = parse(composeFile(defaults)) as { services: Record<string, Service> };
     expect(Object.keys(services)).toEqual(['database', 'backend', 'frontend']);
-    expect(services.database?.image).toBe('postgres:15.18');
+    expect(services.database?.image).toBe(`postgres:15.18@${defaults.images.upstreamDigests['postgres:15.18']}`);
     expect(services.database?.volumes).toEqual([`${DATA_DIR}/postgres:/var/lib/postgresql/data`]);
     expect(services.database?.environment.PGDATA).toBe('/var/lib/postgresql/data');
     expect(services.backend?.image).toBe(`ghcr.io/stratus-platform/backend:\${APP_VERSION}`);

@@ -1,4 +1,4 @@
-import { type AppName, imageRef, type StratusConfig } from '@stratus/config';
+import { type AppName, imageRef, type StratusConfig, upstreamRef } from '@stratus/config';
 import { stringify } from 'yaml';
 import { BOOT_DIR, bootFiles } from './boot-scripts.ts';
 import { type CloudConfig, metadataFirewall } from './cloud-init.ts';
@@ -10,9 +10,12 @@ export const DATA_DIR = '/var/lib/stratus';
 /** PostgreSQL's data directory on the volume, mounted as the container's `PGDATA` and owned by the postgres uid. */
 export const POSTGRES_DIR = `${DATA_DIR}/postgres`;
 
-/** `ghcr.io/<owner>/<app>:${APP_VERSION}`: the tag is filled in on the server from the version Terraform passes. */
+/**
+ * `ghcr.io/<owner>/<app>:${APP_VERSION}`: the tag is filled in on the server from the version Terraform passes, so that
+ * `app_version` can roll the server back; a release digest would pin one version, so none is added here.
+ */
 export function versionedImage(config: StratusConfig, app: AppName): string {
-  const ref = imageRef(config, app);
+  const [ref = ''] = imageRef(config, app).split('@');
   return `${ref.slice(0, ref.lastIndexOf(':'))}:\${APP_VERSION}`;
 }
 
@@ -23,7 +26,7 @@ export function composeFile(config: StratusConfig): string {
     name: 'stratus',
     services: {
       [database.service]: {
-        image: `postgres:${config.versions.postgres}`,
+        image: upstreamRef(config, 'postgres'),
         restart: 'unless-stopped',
         environment: {
           POSTGRES_DB: database.name,

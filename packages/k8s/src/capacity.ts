@@ -50,7 +50,8 @@ function podRequests(podSpec: { containers?: Container[]; initContainers?: Conta
 
 /**
  * The requests of every workload at its peak: Deployments at their autoscaler's maximum when they have one, StatefulSets
- * at their replicas, DaemonSets once per node that is up, Jobs at their parallelism.
+ * at their replicas, DaemonSets once per node that is up, Jobs at their parallelism, CronJobs as one run each (they may
+ * overlap one another, never themselves).
  */
 export function workloadRequests(objects: readonly ManifestObject[], nodesUp: number): WorkloadRequests[] {
   const hpaMax = new Map<string, number>();
@@ -74,10 +75,14 @@ export function workloadRequests(objects: readonly ManifestObject[], nodesUp: nu
       case 'Job':
         pods = Number(o.spec?.parallelism ?? 1);
         break;
+      case 'CronJob':
+        pods = 1;
+        break;
       default:
         continue;
     }
-    const template = o.spec?.template as { spec: { containers?: Container[]; initContainers?: Container[] } } | undefined;
+    const spec = o.kind === 'CronJob' ? (o.spec?.jobTemplate as { spec?: Record<string, unknown> } | undefined)?.spec : o.spec;
+    const template = spec?.template as { spec: { containers?: Container[]; initContainers?: Container[] } } | undefined;
     if (!template) throw new CapacityError(`${key}: has no pod template`);
     const perPod = podRequests(template.spec, key);
     result.push({ workload: key, pods, cpuMillis: perPod.cpuMillis * pods, memoryMiB: perPod.memoryMiB * pods });

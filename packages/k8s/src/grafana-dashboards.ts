@@ -48,10 +48,11 @@ function dashboard(uid: string, title: string, panels: readonly PanelSpec[]) {
   };
 }
 
-/** The provisioned dashboards, by file name: the todo API, the stream pipeline and the cluster. */
+/** The provisioned dashboards, by file name: the todo API, the stream pipeline, the data lake and the cluster. */
 export function grafanaDashboards(config: StratusConfig): Record<string, unknown> {
   const todo = `namespace="${config.todo.namespace}"`;
   const stream = `namespace="${config.stream.namespace}"`;
+  const lake = `namespace="${config.lake.namespace}"`;
   const requests = `http_request_duration_seconds_count{${todo}}`;
   return {
     'todo-api.json': dashboard('stratus-todo-api', 'Todo API', [
@@ -119,6 +120,33 @@ export function grafanaDashboards(config: StratusConfig): Record<string, unknown
         targets: [
           {
             expr: `histogram_quantile(0.95, sum by (le) (rate(processor_processing_latency_seconds_bucket{${stream}}[5m])))`,
+            legend: 'p95',
+          },
+        ],
+      },
+    ]),
+    'lake.json': dashboard('stratus-lake', 'Data lake', [
+      {
+        title: 'Archiver lag (messages not yet in the lake)',
+        unit: 'short',
+        targets: [{ expr: `sum by (topic, partition) (archiver_lag_messages{${lake}})`, legend: '{{topic}}/{{partition}}' }],
+      },
+      {
+        title: 'Rows committed per second',
+        unit: 'rowsps',
+        targets: [{ expr: `sum by (table) (rate(archiver_rows_total{${lake}}[5m]))`, legend: '{{table}}' }],
+      },
+      {
+        title: 'Age of the last commit',
+        unit: 's',
+        targets: [{ expr: `max by (pod) (archiver_last_commit_age_seconds{${lake}})`, legend: '{{pod}}' }],
+      },
+      {
+        title: 'Kafka to queryable row p95',
+        unit: 's',
+        targets: [
+          {
+            expr: `histogram_quantile(0.95, sum by (le) (rate(archiver_queryable_latency_seconds_bucket{${lake}}[5m])))`,
             legend: 'p95',
           },
         ],

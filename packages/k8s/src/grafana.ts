@@ -1,4 +1,4 @@
-import type { StratusConfig } from '@stratus/config';
+import { type StratusConfig, upstreamRef } from '@stratus/config';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
@@ -7,9 +7,8 @@ import { DATASOURCE_UID, grafanaDashboards } from './grafana-dashboards.ts';
 import { appLabels } from './labels.ts';
 import { httpProbes } from './probes.ts';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT } from './prometheus.ts';
+import { secretDir, secretVolumeMount } from './secret-volume.ts';
 
-/** The uid of `grafana` in the grafana/grafana image. */
-export const GRAFANA_UID = 472;
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/etc/grafana/dashboards';
 
@@ -65,15 +64,14 @@ export class Grafana extends Construct {
         Object.entries(grafanaDashboards(config)).map(([file, json]) => [file, `${JSON.stringify(json, null, 2)}\n`]),
       ),
     });
-    const secret = kplus.Secret.fromSecretName(this, 'Admin', config.monitoring.grafanaSecret);
     const value = (v: string) => kplus.EnvValue.fromValue(v);
     this.app = new AppDeployment(this, 'App', {
       name: 'grafana',
       component: 'dashboards',
       partOf: 'monitoring',
       version,
-      image: `grafana/grafana:${version}`,
-      user: GRAFANA_UID,
+      image: upstreamRef(config, 'grafana'),
+      user: config.images.uids.grafana,
       replicas: 1,
       resources: config.monitoring.grafana,
       ports: [{ name: 'http', port: GRAFANA_PORT }],
@@ -82,7 +80,7 @@ export class Grafana extends Construct {
       writablePaths: ['/tmp', '/var/lib/grafana'],
       env: {
         GF_SECURITY_ADMIN_USER: value('admin'),
-        GF_SECURITY_ADMIN_PASSWORD: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }),
+        GF_SECURITY_ADMIN_PASSWORD__FILE: value(`${secretDir(config.monitoring.grafanaSecret)}/password`),
         GF_USERS_ALLOW_SIGN_UP: value('false'),
         GF_AUTH_ANONYMOUS_ENABLED: value('false'),
         GF_ANALYTICS_REPORTING_ENABLED: value('false'),
@@ -93,6 +91,7 @@ export class Grafana extends Construct {
         GF_PATHS_PROVISIONING: value('/etc/grafana/provisioning'),
       },
       volumeMounts: [
+        secretVolumeMount(this, 'Admin', config.monitoring.grafanaSecret),
         {
           path: '/etc/grafana/provisioning',
           volume: kplus.Volume.fromConfigMap(this, 'ProvisioningVolume', provisioning, {

@@ -1,4 +1,4 @@
-import { imageRef, type StratusConfig } from '@stratus/config';
+import { imageRef, type StratusConfig, upstreamRef } from '@stratus/config';
 import { Chart, type ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
@@ -7,7 +7,6 @@ import { appLabels, selectorLabels } from './labels.ts';
 import { NamespaceIsolation } from './namespace-isolation.ts';
 import { NetworkFlow, Peer } from './network-flow.ts';
 import { restrictedContainer, restrictedPodSecurity } from './restricted-container.ts';
-import { NODE_UID } from './todo-chart.ts';
 
 export interface KafkaChartProps extends ChartProps {
   /** The validated platform config. */
@@ -26,6 +25,8 @@ export class KafkaChart extends Chart {
     this.cluster = new KafkaCluster(this, 'Kafka', {
       name: stream.kafka.service,
       version: config.versions.kafka,
+      image: upstreamRef(config, 'kafka'),
+      runAsUser: config.images.uids.kafka,
       brokers: stream.kafka.brokers,
       clusterId: stream.kafka.clusterId,
       port: stream.kafka.port,
@@ -47,12 +48,12 @@ export class KafkaChart extends Chart {
       backoffLimit: 20,
       activeDeadline: Duration.minutes(15),
       ttlAfterFinished: Duration.minutes(10),
-      securityContext: restrictedPodSecurity(NODE_UID),
+      securityContext: restrictedPodSecurity(config.images.uids.node),
       containers: [
         restrictedContainer({
           name: 'topics',
           image: imageRef(config, 'processor'),
-          user: NODE_UID,
+          user: config.images.uids.node,
           resources: stream.processor.resources,
           command: ['node', '/app/main.mjs', 'topics'],
           envVariables: {
@@ -72,6 +73,11 @@ export class KafkaChart extends Chart {
     });
     new NetworkFlow(this, 'allow-topics-to-kafka', {
       from: Peer.pods(stream.namespace, selectorLabels(topicsName)),
+      to: this.cluster.peer,
+      ports: [{ port: stream.kafka.port }],
+    });
+    new NetworkFlow(this, 'allow-archiver-to-kafka', {
+      from: Peer.pods(config.lake.namespace, selectorLabels('archiver')),
       to: this.cluster.peer,
       ports: [{ port: stream.kafka.port }],
     });

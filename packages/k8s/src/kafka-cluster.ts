@@ -8,14 +8,15 @@ import { MIB, memoryBytes } from './quantity.ts';
 import { type ResourceSettings, restrictedContainer, restrictedPodSecurity } from './restricted-container.ts';
 import { addVolumeClaimTemplate } from './volume-claim-template.ts';
 
-/** The uid of `appuser` in the official apache/kafka image. */
-export const KAFKA_UID = 1000;
-
 export interface KafkaClusterProps {
   /** The client Service and StatefulSet name; the headless Service is `<name>-headless`. */
   readonly name: string;
   /** The Kafka version: the tag of the official `apache/kafka` image. */
   readonly version: string;
+  /** The image reference: the official `apache/kafka` image of that version, or a mirror of it. */
+  readonly image: string;
+  /** The uid (and gid) the brokers run as; Kafka needs only its volumes to be writable by it. */
+  readonly runAsUser: number;
   /** The number of brokers; each is also a KRaft controller. */
   readonly brokers: number;
   /** The KRaft cluster id (22 base64url characters). */
@@ -43,6 +44,14 @@ export interface KafkaClusterProps {
 export class KafkaClusterError extends Error {
   override readonly name = 'KafkaClusterError';
 }
+
+/**
+ * `VOLUME`s of the apache/kafka image that the brokers do not use. containerd turns an image volume that nothing is
+ * mounted over into a writable anonymous volume, so each gets an empty read-only mount: the root stays the only
+ * filesystem, read-only, beside the writable mounts listed here.
+ */
+const IMAGE_VOLUMES = ['/etc/kafka/secrets', '/mnt/shared/config'];
+const volumeName = (path: string) => `image${path.replace(/[^a-z0-9]+/g, '-')}`;
 
 const START_SCRIPT = `#!/bin/bash
 # Writes this broker's properties (node id from the pod ordinal), formats its volume once, then runs Kafka.
@@ -143,13 +152,13 @@ export class KafkaCluster extends Construct {
       service: headless,
       replicas: props.brokers,
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
-      securityContext: restrictedPodSecurity(KAFKA_UID),
+      securityContext: restrictedPodSecurity(props.runAsUser),
       terminationGracePeriod: Duration.seconds(120),
       containers: [
         restrictedContainer({
           name: 'kafka',
-          image: `apache/kafka:${props.version}`,
-          user: KAFKA_UID,
+          image: props.image,
+          user: props.runAsUser,
           resources: props.resources,
           command: ['bash', '/etc/kafka/stratus/start.sh'],
           ports: [
@@ -171,6 +180,7 @@ export class KafkaCluster extends Construct {
             { path: '/var/run/kafka', volume: emptyDir('run', 16) },
             { path: '/var/log/kafka', volume: emptyDir('logs', 512) },
             { path: '/tmp', volume: emptyDir('tmp', 256) },
+            ...IMAGE_VOLUMES.map((path) => ({ path, volume: emptyDir(volumeName(path), 1), readOnly: true })),
           ],
         }),
       ],

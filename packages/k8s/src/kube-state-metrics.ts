@@ -1,11 +1,11 @@
-import type { StratusConfig } from '@stratus/config';
+import { type StratusConfig, upstreamRef } from '@stratus/config';
 import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AppDeployment } from './app-deployment.ts';
+import { skipCheck } from './checkov.ts';
 import { clusterScoped } from './cluster-scoped.ts';
 import { appLabels } from './labels.ts';
-import { NOBODY_UID } from './prometheus.ts';
 
 export const KUBE_STATE_METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;
@@ -66,8 +66,8 @@ export class KubeStateMetrics extends Construct {
       component: 'exporter',
       partOf: 'monitoring',
       version,
-      image: `registry.k8s.io/kube-state-metrics/kube-state-metrics:${config.versions.kubeStateMetrics}`,
-      user: NOBODY_UID,
+      image: upstreamRef(config, 'kubeStateMetrics'),
+      user: config.images.uids.nobody,
       replicas: 1,
       resources: config.monitoring.kubeStateMetrics,
       serviceAccount: account,
@@ -87,5 +87,10 @@ export class KubeStateMetrics extends Construct {
         readiness: kplus.Probe.fromHttpGet('/readyz', { port: TELEMETRY_PORT, ...check, failureThreshold: 3 }),
       },
     });
+    skipCheck(
+      this.app.deployment,
+      'CKV_K8S_38',
+      'kube-state-metrics lists and watches the objects it reports through the Kubernetes API, read-only by its ClusterRole',
+    );
   }
 }

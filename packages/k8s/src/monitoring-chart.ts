@@ -41,7 +41,7 @@ export class MonitoringChart extends Chart {
     });
     new NetworkFlow(this, 'allow-prometheus-to-workloads', {
       from: prometheus,
-      to: Peer.namespaces(config.todo.namespace, config.stream.namespace, ns),
+      to: Peer.namespaces(config.todo.namespace, config.stream.namespace, config.lake.namespace, ns),
     });
     new NetworkFlow(this, 'allow-prometheus-to-kube-state-metrics', {
       from: prometheus,

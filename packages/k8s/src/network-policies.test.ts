@@ -78,10 +78,25 @@ const [kafka, producer, processor, topics] = ['kafka', 'producer', 'processor', 
 const [prometheus, grafana, ksm, nodeExporter] = ['prometheus', 'grafana', 'kube-state-metrics', 'node-exporter'].map((n) =>
   pod('monitoring', n),
 ) as [Pod, Pod, Pod, Pod];
+const lakePod = (name: string, component: string): Pod => ({
+  namespace: 'lake',
+  labels: { ...pod('lake', name).labels, 'app.kubernetes.io/component': component, 'app.kubernetes.io/part-of': 'lake' },
+});
+const [s3, master, volume, filer, bucketJob] = [
+  'seaweedfs',
+  'seaweedfs-master',
+  'seaweedfs-volume',
+  'seaweedfs-filer',
+  'seaweedfs-table-bucket',
+].map((n) => lakePod(n, 'object-storage')) as [Pod, Pod, Pod, Pod, Pod];
+const archiver = lakePod('archiver', 'archiver');
+const lakeBatch = lakePod('lake-batch', 'batch');
+const maintenance = lakePod('lake-maintenance', 'maintenance');
+const executor = lakePod('spark-executor', 'spark-executor');
 
 describe('network policies', () => {
   it('deny everything by default in every namespace', () => {
-    for (const ns of ['todo', 'stream', 'monitoring']) {
+    for (const ns of ['todo', 'stream', 'monitoring', 'lake']) {
       expect(policies.find((p) => p.metadata.namespace === ns && p.metadata.name === 'default-deny-all')?.spec).toEqual({
         podSelector: {},
         policyTypes: ['Ingress', 'Egress'],
@@ -105,6 +120,20 @@ describe('network policies', () => {
     ['prometheus -> node-exporter', prometheus, nodeExporter, 9100],
     ['prometheus -> kube-state-metrics', prometheus, ksm, 8080],
     ['grafana -> prometheus', grafana, prometheus, 9090],
+    ['archiver -> kafka', archiver, kafka, 9092],
+    ['archiver -> seaweedfs s3', archiver, s3, 8333],
+    ['archiver -> iceberg catalog', archiver, s3, 8181],
+    ['batch job -> iceberg catalog', lakeBatch, s3, 8181],
+    ['batch job -> seaweedfs s3', lakeBatch, s3, 8333],
+    ['maintenance driver -> spark executor', maintenance, executor, 7078],
+    ['spark executor -> maintenance driver', executor, maintenance, 7079],
+    ['spark executor -> seaweedfs s3', executor, s3, 8333],
+    ['s3 gateway -> filer', s3, filer, 18888],
+    ['filer -> volume', filer, volume, 8080],
+    ['volume -> master', volume, master, 19333],
+    ['table bucket job -> master', bucketJob, master, 9333],
+    ['prometheus -> seaweedfs volume metrics', prometheus, volume, 9327],
+    ['prometheus -> archiver metrics', prometheus, archiver, 9466],
   ])('allow %s', (_, from, to, port) => {
     expect(allowed(from, to, port)).toBe(true);
   });
@@ -118,16 +147,23 @@ describe('network policies', () => {
     ['grafana -> backend', grafana, backend, 3000],
     ['prometheus -> database', prometheus, database, 5432],
     ['ingress controller -> grafana', traefik, grafana, 3000],
+    ['backend -> seaweedfs s3', backend, s3, 8333],
+    ['archiver -> seaweedfs volume', archiver, volume, 8080],
+    ['processor -> iceberg catalog', processor, s3, 8181],
+    ['archiver -> database', archiver, database, 5432],
   ])('deny %s', (_, from, to, port) => {
     expect(allowed(from, to, port)).toBe(false);
   });
 
-  it('let every pod resolve names and only Prometheus and kube-state-metrics reach the API server', () => {
+  it('let every pod resolve names and only Prometheus, kube-state-metrics and the Spark drivers reach the API server', () => {
     for (const p of [backend, frontend, database, kafka, producer, processor, prometheus, grafana]) {
       expect(allowedSide(p, 'Egress', dns, 53, 'UDP')).toBe(true);
     }
     expect(allowedSide(prometheus, 'Egress', 'outside', 6443)).toBe(true);
     expect(allowedSide(ksm, 'Egress', 'outside', 443)).toBe(true);
-    for (const p of [backend, database, kafka, processor, grafana]) expect(allowedSide(p, 'Egress', 'outside', 443)).toBe(false);
+    for (const p of [backend, database, kafka, processor, grafana, archiver, lakeBatch, s3, executor]) {
+      expect(allowedSide(p, 'Egress', 'outside', 443)).toBe(false);
+    }
+    expect(allowedSide(maintenance, 'Egress', 'outside', 6443)).toBe(true);
   });
 });

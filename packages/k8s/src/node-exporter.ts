@@ -1,10 +1,9 @@
-import type { StratusConfig } from '@stratus/config';
+import { type StratusConfig, upstreamRef } from '@stratus/config';
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { appLabels, selectorLabels } from './labels.ts';
 import { httpProbes } from './probes.ts';
-import { NOBODY_UID } from './prometheus.ts';
 import { restrictedContainer, restrictedPodSecurity, scrapeAnnotations } from './restricted-container.ts';
 
 export const NODE_EXPORTER_PORT = 9100;
@@ -41,13 +40,13 @@ export class NodeExporter extends Construct {
       metadata: { name, labels },
       select: false,
       podMetadata: { labels, annotations: scrapeAnnotations(NODE_EXPORTER_PORT) },
-      securityContext: restrictedPodSecurity(NOBODY_UID),
+      securityContext: restrictedPodSecurity(config.images.uids.nobody),
       automountServiceAccountToken: false,
       containers: [
         restrictedContainer({
           name,
-          image: `prom/node-exporter:${config.versions.nodeExporter}`,
-          user: NOBODY_UID,
+          image: upstreamRef(config, 'nodeExporter'),
+          user: config.images.uids.nobody,
           resources: config.monitoring.nodeExporter,
           args: [
             `--web.listen-address=:${NODE_EXPORTER_PORT}`,

@@ -4,16 +4,18 @@ import { Construct } from 'constructs';
 import { appLabels, selectorLabels } from './labels.ts';
 import { commandProbes } from './probes.ts';
 import { type ResourceSettings, restrictedContainer, restrictedPodSecurity } from './restricted-container.ts';
+import { secretDir, secretVolumeMount } from './secret-volume.ts';
 import { addVolumeClaimTemplate } from './volume-claim-template.ts';
-
-/** The uid of the `postgres` user in the official Debian-based image. */
-export const POSTGRES_UID = 999;
 
 export interface PostgresDatabaseProps {
   /** The name of the StatefulSet and of the headless Service clients connect to. */
   readonly name: string;
   /** The PostgreSQL version: the tag of the official `postgres` image, such as 15.18. */
   readonly version: string;
+  /** The image reference: the official `postgres` image of that version, or a mirror of it. */
+  readonly image: string;
+  /** The uid (and gid) the server runs as; the official image accepts any uid that owns the data volume. */
+  readonly runAsUser: number;
   /** @default 5432 */
   readonly port?: number;
   /** The database created on first start. */
@@ -58,7 +60,6 @@ export class PostgresDatabase extends Construct {
       selector: kplus.Pods.select(this, 'Pods', { labels: this.labels }),
       ports: [{ name: 'postgres', port: this.port, targetPort: this.port }],
     });
-    const secret = kplus.Secret.fromSecretName(this, 'Credentials', props.secretName);
     const probes = commandProbes([
       'pg_isready',
       '-h',
@@ -76,19 +77,19 @@ export class PostgresDatabase extends Construct {
       podMetadata: { labels },
       service: this.service,
       replicas: 1,
-      securityContext: restrictedPodSecurity(POSTGRES_UID),
+      securityContext: restrictedPodSecurity(props.runAsUser),
       terminationGracePeriod: Duration.seconds(60),
       containers: [
         restrictedContainer({
           name: 'postgres',
-          image: `postgres:${props.version}`,
-          user: POSTGRES_UID,
+          image: props.image,
+          user: props.runAsUser,
           resources: props.resources,
           ports: [{ name: 'postgres', number: this.port }],
           envVariables: {
             POSTGRES_DB: kplus.EnvValue.fromValue(props.database),
             POSTGRES_USER: kplus.EnvValue.fromValue(props.user),
-            POSTGRES_PASSWORD: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }),
+            POSTGRES_PASSWORD_FILE: kplus.EnvValue.fromValue(`${secretDir(props.secretName)}/password`),
             PGDATA: kplus.EnvValue.fromValue('/var/lib/postgresql/data/pgdata'),
             PGPORT: kplus.EnvValue.fromValue(String(this.port)),
           },
@@ -96,6 +97,7 @@ export class PostgresDatabase extends Construct {
           liveness: probes.liveness,
           startup: probes.startup,
           volumeMounts: [
+            secretVolumeMount(this, 'Credentials', props.secretName),
             {
               path: '/var/run/postgresql',
               volume: kplus.Volume.fromEmptyDir(this, 'Run', 'run', { sizeLimit: Size.mebibytes(16) }),

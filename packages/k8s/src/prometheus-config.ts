@@ -25,15 +25,19 @@ function kubeletJob(jobName: string, path: string) {
   };
 }
 
-/** `prometheus.yml`: annotated pods in every namespace, the kubelets and their cAdvisor. */
-export function prometheusConfig(rulesFile: string) {
+/**
+ * `prometheus.yml`: annotated pods in the platform's namespaces, the kubelets and their cAdvisor. Pod discovery stays
+ * within `namespaces`, which are the ones the NetworkPolicies let Prometheus reach: k3s annotates its own Traefik pod
+ * for scraping, and a target in kube-system would be down for good.
+ */
+export function prometheusConfig(rulesFile: string, namespaces: readonly string[]) {
   return {
     global: { scrape_interval: '30s', scrape_timeout: '10s', evaluation_interval: '30s' },
     rule_files: [rulesFile],
     scrape_configs: [
       {
         job_name: 'kubernetes-pods',
-        kubernetes_sd_configs: [{ role: 'pod' }],
+        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [...namespaces] } }],
         relabel_configs: [
           { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
           { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed' },

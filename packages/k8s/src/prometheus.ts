@@ -1,17 +1,16 @@
-import type { StratusConfig } from '@stratus/config';
+import { type StratusConfig, upstreamRef } from '@stratus/config';
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { AppDeployment } from './app-deployment.ts';
+import { skipCheck } from './checkov.ts';
 import { clusterScoped } from './cluster-scoped.ts';
 import { appLabels, selectorLabels } from './labels.ts';
 import { Peer } from './network-flow.ts';
 import { httpProbes } from './probes.ts';
 import { alertRules, prometheusConfig } from './prometheus-config.ts';
 
-/** The uid of `nobody`, which prom/prometheus, prom/node-exporter and kube-state-metrics run as. */
-export const NOBODY_UID = 65534;
 export const PROMETHEUS_NAME = 'prometheus';
 export const PROMETHEUS_PORT = 9090;
 /** The keys of the Prometheus ConfigMap, which is mounted at /etc/prometheus. */
@@ -67,7 +66,9 @@ export class Prometheus extends Construct {
       }),
     );
     this.files = {
-      [PROMETHEUS_FILES.config]: stringify(prometheusConfig(PROMETHEUS_FILES.rules)),
+      [PROMETHEUS_FILES.config]: stringify(
+        prometheusConfig(PROMETHEUS_FILES.rules, [config.todo.namespace, config.stream.namespace, config.monitoring.namespace]),
+      ),
       [PROMETHEUS_FILES.rules]: stringify(alertRules(config)),
     };
     const configMap = new kplus.ConfigMap(this, 'Config', {
@@ -88,8 +89,8 @@ export class Prometheus extends Construct {
       component: 'monitoring',
       partOf: 'monitoring',
       version,
-      image: `prom/prometheus:${config.versions.prometheus}`,
-      user: NOBODY_UID,
+      image: upstreamRef(config, 'prometheus'),
+      user: config.images.uids.nobody,
       replicas: 1,
       strategy: kplus.DeploymentStrategy.recreate(),
       resources: config.monitoring.prometheus,
@@ -108,5 +109,10 @@ export class Prometheus extends Construct {
         { path: '/prometheus', volume: kplus.Volume.fromPersistentVolumeClaim(this, 'DataVolume', claim, { name: 'data' }) },
       ],
     });
+    skipCheck(
+      this.app.deployment,
+      'CKV_K8S_38',
+      'Prometheus finds its scrape targets through the Kubernetes API (kubernetes_sd_configs), read-only by its ClusterRole',
+    );
   }
 }

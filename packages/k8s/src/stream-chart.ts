@@ -7,7 +7,6 @@ import { selectorLabels } from './labels.ts';
 import { NetworkFlow, Peer } from './network-flow.ts';
 import { httpProbes } from './probes.ts';
 import { prometheusPeer } from './prometheus.ts';
-import { NODE_UID } from './todo-chart.ts';
 
 export interface StreamChartProps extends ChartProps {
   /** The validated platform config. */
@@ -40,12 +39,12 @@ export class StreamChart extends Chart {
       partOf: 'stream',
       version: config.version,
       image: imageRef(config, 'producer'),
-      user: NODE_UID,
+      user: config.images.uids.node,
       replicas: 1,
       resources: stream.producer.resources,
       ports: [{ name: 'metrics', port: stream.producer.metricsPort }],
       metricsPort: stream.producer.metricsPort,
-      probes: httpProbes(stream.producer.metricsPort, '/metrics', '/metrics'),
+      probes: httpProbes(stream.producer.metricsPort, '/healthz', '/healthz'),
       service: false,
       env: {
         KAFKA_BROKERS: brokers,
@@ -61,12 +60,12 @@ export class StreamChart extends Chart {
       partOf: 'stream',
       version: config.version,
       image: imageRef(config, 'processor'),
-      user: NODE_UID,
+      user: config.images.uids.node,
       replicas: stream.processor.replicas,
       resources: stream.processor.resources,
       ports: [{ name: 'metrics', port: stream.processor.metricsPort }],
       metricsPort: stream.processor.metricsPort,
-      probes: httpProbes(stream.processor.metricsPort, '/metrics', '/metrics'),
+      probes: httpProbes(stream.processor.metricsPort, '/healthz', '/healthz'),
       service: false,
       env: {
         KAFKA_BROKERS: brokers,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaults, parseConfig, type StratusConfig } from '@stratus/config';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { renderManifests, renderStream, synthKubernetes } from './synth.ts';
 
 interface Obj {
@@ -88,9 +88,16 @@ describe('names', () => {
 
   it('puts the namespaces first, in the first file and at the head of the piped stream', () => {
     const files = renderManifests(defaults).map((m) => m.file);
-    expect(files).toEqual(['00-namespaces.yaml', '10-todo.yaml', '20-kafka.yaml', '30-stream.yaml', '40-monitoring.yaml']);
+    expect(files).toEqual([
+      '00-namespaces.yaml',
+      '10-todo.yaml',
+      '20-kafka.yaml',
+      '30-stream.yaml',
+      '40-monitoring.yaml',
+      '50-lake.yaml',
+    ]);
     const stream = parseAllDocuments(renderStream(defaults)).map((d) => d.toJSON() as Obj);
-    expect(stream.slice(0, 3).map((o) => o.kind)).toEqual(['Namespace', 'Namespace', 'Namespace']);
+    expect(stream.slice(0, 4).map((o) => o.kind)).toEqual(['Namespace', 'Namespace', 'Namespace', 'Namespace']);
     expect(stream.length).toBe(objects.length);
   });
 
@@ -127,7 +134,7 @@ describe('pod security "restricted"', () => {
   it.each(workloads.map((w) => [`${w.kind} ${w.metadata.name}`, w] as const))('%s', (_, w) => {
     const spec = podSpec(w);
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(spec.securityContext?.runAsUser).toBeGreaterThan(0);
+    expect(spec.securityContext?.runAsUser).toBeGreaterThanOrEqual(10_000);
     expect(spec.hostNetwork ?? false).toBe(false);
     expect(spec.hostPID ?? false).toBe(false);
     expect(spec.hostIPC ?? false).toBe(false);
@@ -189,16 +196,28 @@ describe('todo', () => {
     expect(find('PodDisruptionBudget', 'backend').spec).toMatchObject({ maxUnavailable: 1 });
   });
 
-  it('reads every credential from the deploy-time Secret and never ships a Secret', () => {
+  it('reads every credential from the deploy-time Secret, as a file, and never ships a Secret', () => {
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));
-    expect(env.PGPASSWORD?.valueFrom?.secretKeyRef).toEqual({ name: 'database-credentials', key: 'password' });
+    expect(env.PGPASSWORD_FILE?.value).toBe('/etc/secrets/database-credentials/password');
     expect(env.PGHOST?.value).toBe('database');
-    const postgres = podSpec(find('StatefulSet', 'database')).containers[0] as Container;
-    expect(postgres.image).toBe('postgres:15.18');
-    expect(postgres.env?.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef?.name).toBe('database-credentials');
+    const database = podSpec(find('StatefulSet', 'database'));
+    const postgres = database.containers[0] as Container;
+    expect(postgres.image).toBe(`postgres:15.18@${defaults.images.upstreamDigests['postgres:15.18']}`);
+    expect(postgres.env?.find((e) => e.name === 'POSTGRES_PASSWORD_FILE')?.value).toBe(
+      '/etc/secrets/database-credentials/password',
+    );
+    for (const spec of [podSpec(find('Deployment', 'backend')), database]) {
+      expect(spec.volumes).toContainEqual({
+        name: 'database-credentials',
+        secret: { secretName: 'database-credentials', defaultMode: 0o440 },
+      });
+    }
     for (const c of workloads.flatMap((w) => podSpec(w).containers)) {
-      for (const e of c.env ?? []) if (/PASSWORD/.test(e.name)) expect(e.value, e.name).toBeUndefined();
+      for (const e of c.env ?? []) {
+        if (/PASSWORD/.test(e.name)) expect(e.value ?? '', e.name).toMatch(/^\/etc\/secrets\//);
+        expect(e.valueFrom?.secretKeyRef, `${c.name} ${e.name}`).toBeUndefined();
+      }
     }
   });
 
@@ -238,7 +257,7 @@ describe('kafka and stream', () => {
     expect(kafka.spec).toMatchObject({ replicas: 3, serviceName: 'kafka-headless', podManagementPolicy: 'Parallel' });
     const c = podSpec(kafka).containers[0] as Container;
     expect(c.image).toBe('apache/kafka:4.4.0');
-    expect(podSpec(kafka).securityContext?.runAsUser).toBe(1000);
+    expect(podSpec(kafka).securityContext?.runAsUser).toBe(defaults.images.uids.kafka);
     const props = find('ConfigMap', 'kafka-config').data?.['server.properties'] ?? '';
     expect(props).toContain('process.roles=broker,controller');
     expect(props).toContain('default.replication.factor=3');
@@ -248,6 +267,14 @@ describe('kafka and stream', () => {
     );
     expect(c.env?.find((e) => e.name === 'KAFKA_CLUSTER_ID')?.value).toBe(defaults.stream.kafka.clusterId);
     expect(find('Service', 'kafka-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+  });
+
+  it('mounts the image VOLUMEs it does not use read-only, so the runtime makes no writable volume of them', () => {
+    const mounts = (podSpec(kafka).containers[0] as Container & { volumeMounts: { mountPath: string; readOnly?: boolean }[] })
+      .volumeMounts;
+    for (const path of ['/etc/kafka/secrets', '/mnt/shared/config']) {
+      expect(mounts.find((m) => m.mountPath === path)).toMatchObject({ readOnly: true });
+    }
   });
 
   it('spreads brokers across nodes, gives each a volume and lets one go at a time', () => {
@@ -275,12 +302,26 @@ describe('kafka and stream', () => {
       metadata: { annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464' } },
     });
   });
+
+  it('probes the stream workers on /healthz, which turns 503 when the consumer or producer stops working', () => {
+    for (const [name, port] of [
+      ['processor', 9465],
+      ['producer', 9464],
+    ] as const) {
+      const container = podSpec(find('Deployment', name)).containers[0] as Container;
+      expect(container.livenessProbe?.httpGet, name).toMatchObject({ path: '/healthz', port });
+      expect(container.readinessProbe?.httpGet, name).toMatchObject({ path: '/healthz', port });
+    }
+  });
 });
 
 describe('monitoring', () => {
   it('discovers annotated pods and scrapes kubelets and cAdvisor through the API server with its own RBAC', () => {
     const config = find('ConfigMap', 'prometheus-config').data?.['prometheus.yml'] ?? '';
     expect(config).toContain('role: pod');
+    expect(parse(config).scrape_configs[0].kubernetes_sd_configs).toEqual([
+      { role: 'pod', namespaces: { names: ['todo', 'stream', 'monitoring'] } },
+    ]);
     expect(config).toContain('/api/v1/nodes/$1/proxy/metrics/cadvisor');
     const role = find('ClusterRole', 'stratus-prometheus');
     expect(JSON.stringify(role)).toContain('nodes/proxy');
@@ -298,9 +339,9 @@ describe('monitoring', () => {
     for (const alert of ['TodoApiErrorRatioHigh', 'ProcessorConsumerLagHigh', 'PodRestartStorm']) expect(rules).toContain(alert);
   });
 
-  it('provisions the datasource and the three dashboards on the contract metric names; the password is a Secret ref', () => {
+  it('provisions the datasource and the four dashboards on the contract metric names; the password is a Secret ref', () => {
     const dashboards = find('ConfigMap', 'grafana-dashboards').data ?? {};
-    expect(Object.keys(dashboards).sort()).toEqual(['cluster.json', 'stream.json', 'todo-api.json']);
+    expect(Object.keys(dashboards).sort()).toEqual(['cluster.json', 'lake.json', 'stream.json', 'todo-api.json']);
     const all = Object.values(dashboards).join('\n');
     for (const metric of [
       'http_request_duration_seconds_count',
@@ -312,14 +353,17 @@ describe('monitoring', () => {
       'container_cpu_usage_seconds_total',
       'container_memory_working_set_bytes',
       'kube_pod_container_status_restarts_total',
+      'archiver_lag_messages',
+      'archiver_rows_total',
+      'archiver_last_commit_age_seconds',
     ]) {
       expect(all).toContain(metric);
     }
     expect(find('ConfigMap', 'grafana-provisioning').data?.['datasources.yaml']).toContain('url: http://prometheus:9090');
     const grafana = podSpec(find('Deployment', 'grafana')).containers[0] as Container;
-    expect(grafana.env?.find((e) => e.name === 'GF_SECURITY_ADMIN_PASSWORD')).toEqual({
-      name: 'GF_SECURITY_ADMIN_PASSWORD',
-      valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'password' } },
+    expect(grafana.env?.find((e) => e.name === 'GF_SECURITY_ADMIN_PASSWORD__FILE')).toEqual({
+      name: 'GF_SECURITY_ADMIN_PASSWORD__FILE',
+      value: '/etc/secrets/grafana-admin/password',
     });
   });
 

@@ -2,7 +2,9 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StratusConfig } from '@stratus/config';
 import { App, type Chart, Yaml } from 'cdk8s';
+import { explainUnpinnedImages } from './checkov.ts';
 import { KafkaChart } from './kafka-chart.ts';
+import { LakeChart } from './lake-chart.ts';
 import { MonitoringChart } from './monitoring-chart.ts';
 import { NamespacesChart } from './namespaces-chart.ts';
 import { applyRestrictedPodSecurity } from './pod-security.ts';
@@ -25,29 +27,33 @@ export interface StratusCharts {
   readonly kafka: KafkaChart;
   readonly stream: StreamChart;
   readonly monitoring: MonitoringChart;
+  readonly lake: LakeChart;
   readonly files: ReadonlyArray<{ readonly file: string; readonly chart: Chart }>;
 }
 
-/** Every chart, with restricted pod security applied to all of them. */
+/** Every chart, with restricted pod security applied to all of them and unpinned images explained on their workloads. */
 export function buildCharts(config: StratusConfig): StratusCharts {
   const app = new App({ outdir: 'unused' });
   const namespaces = new NamespacesChart(app, 'namespaces', {
-    namespaces: [config.todo.namespace, config.stream.namespace, config.monitoring.namespace],
+    namespaces: [config.todo.namespace, config.stream.namespace, config.monitoring.namespace, config.lake.namespace],
     kubernetesVersion: config.versions.kubernetes,
   });
   const todo = new TodoChart(app, 'todo', { config });
   const kafka = new KafkaChart(app, 'kafka', { config });
   const stream = new StreamChart(app, 'stream', { config });
   const monitoring = new MonitoringChart(app, 'monitoring', { config });
+  const lake = new LakeChart(app, 'lake', { config });
   applyRestrictedPodSecurity(app);
+  explainUnpinnedImages(app, config);
   const files = [
     { file: '00-namespaces.yaml', chart: namespaces },
     { file: '10-todo.yaml', chart: todo },
     { file: '20-kafka.yaml', chart: kafka },
     { file: '30-stream.yaml', chart: stream },
     { file: '40-monitoring.yaml', chart: monitoring },
+    { file: '50-lake.yaml', chart: lake },
   ];
-  return { app, todo, kafka, stream, monitoring, files };
+  return { app, todo, kafka, stream, monitoring, lake, files };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { imageRef, type StratusConfig } from '@stratus/config';
+import { imageRef, type StratusConfig, upstreamRef } from '@stratus/config';
 import { Chart, type ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
@@ -9,11 +9,7 @@ import { NetworkFlow, Peer } from './network-flow.ts';
 import { PostgresDatabase } from './postgres-database.ts';
 import { httpProbes, tcpProbes } from './probes.ts';
 import { prometheusPeer } from './prometheus.ts';
-
-/** The uid of `node` in the official Node.js images the backend, producer and processor run on. */
-export const NODE_UID = 1000;
-/** The uid of `nginx` in the unprivileged nginx image the frontend runs on. */
-export const NGINX_UID = 101;
+import { secretDir, secretVolumeMount } from './secret-volume.ts';
 
 export interface TodoChartProps extends ChartProps {
   /** The validated platform config. */
@@ -34,6 +30,8 @@ export class TodoChart extends Chart {
     this.database = new PostgresDatabase(this, 'Database', {
       name: todo.database.service,
       version: config.versions.postgres,
+      image: upstreamRef(config, 'postgres'),
+      runAsUser: config.images.uids.postgres,
       port: todo.database.port,
       database: todo.database.name,
       user: todo.database.user,
@@ -43,25 +41,25 @@ export class TodoChart extends Chart {
       partOf: 'todo',
     });
 
-    const secret = kplus.Secret.fromSecretName(this, 'DatabaseCredentials', todo.database.secret);
     this.backend = new AppDeployment(this, 'Backend', {
       name: todo.backend.service,
       component: 'api',
       partOf: 'todo',
       version: config.version,
       image: imageRef(config, 'backend'),
-      user: NODE_UID,
+      user: config.images.uids.node,
       resources: todo.backend.resources,
       ports: [{ name: 'http', port: todo.backend.port }],
       metricsPort: todo.backend.port,
       probes: httpProbes(todo.backend.port, '/readyz', '/healthz'),
+      volumeMounts: [secretVolumeMount(this, 'DatabaseCredentials', todo.database.secret)],
       env: {
         PORT: kplus.EnvValue.fromValue(String(todo.backend.port)),
         PGHOST: kplus.EnvValue.fromValue(todo.database.service),
         PGPORT: kplus.EnvValue.fromValue(String(todo.database.port)),
         PGDATABASE: kplus.EnvValue.fromValue(todo.database.name),
         PGUSER: kplus.EnvValue.fromValue(todo.database.user),
-        PGPASSWORD: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }),
+        PGPASSWORD_FILE: kplus.EnvValue.fromValue(`${secretDir(todo.database.secret)}/password`),
         LOG_LEVEL: kplus.EnvValue.fromValue('info'),
         ...(todo.host ? { PUBLIC_URL: kplus.EnvValue.fromValue(`http://${todo.host}`) } : {}),
       },
@@ -84,7 +82,7 @@ export class TodoChart extends Chart {
       partOf: 'todo',
       version: config.version,
       image: imageRef(config, 'frontend'),
-      user: NGINX_UID,
+      user: config.images.uids.nginx,
       replicas: todo.frontend.replicas,
       resources: todo.frontend.resources,
       ports: [{ name: 'http', port: todo.frontend.port }],

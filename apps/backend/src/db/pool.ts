@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 export interface PoolOptions {
   /** `postgres://` URL. @default the standard PG* environment variables */
   readonly connectionString: string | undefined;
+  /** @default PGPASSWORD, or the password in the URL */
+  readonly password?: string;
   /** Most connections at once. */
   readonly max: number;
   /** Close connections idle this long; 0 keeps them. @default 30000 */
@@ -14,6 +16,7 @@ export interface PoolOptions {
 export function createPool(options: PoolOptions, logger: Logger): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
+    ...(options.password === undefined ? {} : { password: options.password }),
     max: options.max,
     idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
     connectionTimeoutMillis: 5_000,

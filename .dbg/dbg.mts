@@ -1,0 +1,11 @@
+import { StreamFixture, dataset, eventMessages, produce, sleep } from '/work/wt/stream/test/stream/harness.ts';
+const fx = new StreamFixture(process.env.KAFKA_BROKERS!, 1);
+await fx.createTopics();
+await produce(fx.kafka, fx.topics.events, eventMessages(dataset(1, 1000)));
+const p = fx.startProcessor('dbg');
+(p as any).child.stdout.on('data', (b: Buffer) => process.stdout.write(b));
+(p as any).child.stderr.on('data', (b: Buffer) => process.stdout.write(b));
+await sleep(15000);
+console.log('lag', await fx.lag());
+await p.terminate();
+process.exit(0);
