@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { synthTerraform } from '../../packages/infra/src/synth.ts';
 import { synthKubernetes } from '../../packages/k8s/src/synth.ts';
+import { imagesIn } from '../support/images.ts';
 
 const version = '1.2.3';
 const owner = 'acme-release';
@@ -15,17 +16,6 @@ let terraform: string[] = [];
 
 interface Instance {
   readonly user_data: string;
-}
-
-function imagesIn(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const item of node) imagesIn(item, out);
-  else if (node && typeof node === 'object') {
-    for (const [key, value] of Object.entries(node)) {
-      if (key === 'image' && typeof value === 'string') out.push(value);
-      else imagesIn(value, out);
-    }
-  }
-  return out;
 }
 
 beforeAll(() => {

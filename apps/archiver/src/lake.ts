@@ -258,7 +258,9 @@ export class Lake {
   private async insertPositions(positions: readonly Position[], writer: string, now: number): Promise<void> {
     if (positions.length === 0) return;
     const values = positions
-      .map((p) => `(${literal(p.topic)}, ${p.partition}, ${p.next}, ${p.epoch}, ${literal(writer)}, epoch_ms(${now})::TIMESTAMPTZ)`)
+      .map(
+        (p) => `(${literal(p.topic)}, ${p.partition}, ${p.next}, ${p.epoch}, ${literal(writer)}, epoch_ms(${now})::TIMESTAMPTZ)`,
+      )
       .join(', ');
     await this.db.run(`INSERT INTO ${this.table('positions')} VALUES ${values}`);
   }

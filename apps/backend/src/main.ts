@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { BackendConfigError, loadBackendConfig } from './config.ts';
+import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { BackendServer } from './server.ts';
 
 function loadConfigOrExit() {
@@ -46,6 +47,11 @@ process.on('unhandledRejection', (err) => {
 try {
   await server.start();
 } catch (e) {
+  if (e instanceof DataDirInUseError) {
+    destination.flushSync();
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
   logger.fatal({ err: e }, 'start-up failed');
   destination.flushSync();
   process.exit(1);

@@ -140,11 +140,11 @@ export const stratusConfigSchema = z
         upstreamDigests: z
           .record(z.string().regex(/^[^\s@]+:[^\s@:/]+$/, 'must be an image reference repository:tag'), digest)
           .default({
-            'postgres:15.18': 'sha256:6eb0add3b77c081df18aa518ce43df58fdcc40f2e6d868a6fd08038dc7acd425',
-            'prom/prometheus:v3.7.3': 'sha256:49214755b6153f90a597adcbff0252cc61069f8ab69ce8411285cd4a560e8038',
             'grafana/grafana:12.3.0': 'sha256:70d9599b186ce287be0d2c5ba9a78acb2e86c1a68c9c41449454d0fc3eeb84e8',
-            'prom/node-exporter:v1.12.1': 'sha256:1b4e4438faca4dd7e001dd445d161a4a2091b0fededa84093b3a8dfeae1f1be0',
             'nginxinc/nginx-unprivileged:1.29-alpine': 'sha256:0c79d56aee561a1d81c63f00eee5fb5fe29279560cdc55e91425133104c7fbe6',
+            'postgres:15.18': 'sha256:6eb0add3b77c081df18aa518ce43df58fdcc40f2e6d868a6fd08038dc7acd425',
+            'prom/node-exporter:v1.12.1': 'sha256:1b4e4438faca4dd7e001dd445d161a4a2091b0fededa84093b3a8dfeae1f1be0',
+            'prom/prometheus:v3.7.3': 'sha256:49214755b6153f90a597adcbff0252cc61069f8ab69ce8411285cd4a560e8038',
           }),
         /**
          * The numeric uid (and gid) each image runs as, 10000 or above so that no container shares a uid with a host

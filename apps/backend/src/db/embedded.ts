@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { DataDirLock } from './data-dir-lock.ts';
 
 export class EmbeddedDatabaseUnavailableError extends Error {
   override readonly name = 'EmbeddedDatabaseUnavailableError';
@@ -20,21 +21,26 @@ async function loadPglite() {
 /**
  * PostgreSQL in the process (PGlite) with its files in a local directory, served on a loopback port so that the
  * backend reaches it through the same `pg` code as a real server. It serves one connection at a time. PGlite is
- * imported on demand, so builds without it (the container image) still load this module.
+ * imported on demand, so builds without it (the container image) still load this module. A lock file next to the
+ * directory keeps a second backend from opening it at the same time.
  */
 export class EmbeddedPostgres {
+  /** Throws a DataDirInUseError, naming the other process, when another backend has `dataDir` open. */
   static async start(dataDir: string): Promise<EmbeddedPostgres> {
     const [{ PGlite }, { PGLiteSocketServer }] = await loadPglite();
     await mkdir(dataDir, { recursive: true });
-    const db = await PGlite.create(dataDir);
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+    const lock = await DataDirLock.acquire(dataDir);
+    let db: PGlite | undefined;
     try {
+      db = await PGlite.create(dataDir);
+      const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
       await server.start();
+      return new EmbeddedPostgres(db, server, lock);
     } catch (e) {
-      await db.close();
+      await db?.close();
+      await lock.release();
       throw e;
     }
-    return new EmbeddedPostgres(db, server);
   }
 
   /** `postgres://postgres@127.0.0.1:<port>/postgres` */
@@ -43,6 +49,7 @@ export class EmbeddedPostgres {
   private constructor(
     private readonly db: PGlite,
     private readonly server: PGLiteSocketServer,
+    private readonly lock: DataDirLock,
   ) {
     this.connectionString = `postgres://postgres@${server.getServerConn()}/postgres`;
   }
@@ -50,5 +57,6 @@ export class EmbeddedPostgres {
   async stop(): Promise<void> {
     await this.server.stop();
     await this.db.close();
+    await this.lock.release();
   }
 }
