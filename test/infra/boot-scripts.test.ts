@@ -68,13 +68,13 @@ describe('boot scripts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stratus-pgdata-'));
     try {
       const pgdata = join(dir, 'postgres');
-      const run = () => execFileSync('bash', ['-c', `source ./common.sh && private_dir ${pgdata} 999`], { cwd: bootDir });
+      const run = () => execFileSync('bash', ['-c', `source ./common.sh && private_dir ${pgdata} 10999`], { cwd: bootDir });
       run();
-      expect(statSync(pgdata)).toMatchObject({ uid: 999, gid: 999 });
+      expect(statSync(pgdata)).toMatchObject({ uid: 10999, gid: 10999 });
       expect(statSync(pgdata).mode & 0o777).toBe(0o700);
       execFileSync('chown', ['0:0', pgdata]);
       run();
-      expect(statSync(pgdata)).toMatchObject({ uid: 999, gid: 999 });
+      expect(statSync(pgdata)).toMatchObject({ uid: 10999, gid: 10999 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,11 +3,11 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { defaults, imageRef } from '@stratus/config';
+import { APPS, imageRef, parseConfig } from '@stratus/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { composeFile, POSTGRES_DIR } from '../../packages/infra/src/web-cloud-init.ts';
-import { rig } from '../support/rig.ts';
+import { rig, rigCommand } from '../support/rig.ts';
 
 /**
  * The web server's compose project, for real: the compose file the web server gets, run by nerdctl compose on the
@@ -21,7 +21,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const work = join(root, '.rig', 'openstack', 'web-compose');
 const bootDir = join(root, 'packages/infra/src/boot');
 const run = promisify(execFile);
-const OLD = defaults.version;
+/** The stand-in images of the images rig cannot have upstream's digests: reference them by tag. */
+const config = parseConfig({ images: { pinDigests: false } });
+const OLD = config.version;
 const NEXT = '0.1.1';
 
 let env: Record<string, string>;
@@ -59,8 +61,8 @@ const compose = (project: string, ...args: string[]) =>
 async function server(name: string, version: string, data: string): Promise<string> {
   const project = join(work, name);
   mkdirSync(project, { recursive: true });
-  writeFileSync(join(project, 'compose.yaml'), composeFile(defaults).replaceAll(POSTGRES_DIR, join(data, 'postgres')));
-  const helpers = `source ./common.sh && password=$(keep_secret ${data}/secrets/db_password) && private_dir ${data}/postgres ${defaults.todo.database.uid} && printf 'APP_VERSION=%s\\nPOSTGRES_PASSWORD=%s\\n' ${version} "$password"`;
+  writeFileSync(join(project, 'compose.yaml'), composeFile(config).replaceAll(POSTGRES_DIR, join(data, 'postgres')));
+  const helpers = `source ./common.sh && password=$(keep_secret ${data}/secrets/db_password) && private_dir ${data}/postgres ${config.images.uids.postgres} && printf 'APP_VERSION=%s\\nPOSTGRES_PASSWORD=%s\\n' ${version} "$password"`;
   const { stdout } = await run('bash', ['-c', helpers], { cwd: bootDir, encoding: 'utf8' });
   writeFileSync(join(project, '.env'), stdout, { mode: 0o600 });
   await compose(project, 'up', '--detach');
@@ -72,7 +74,7 @@ async function backendUrl(): Promise<string> {
   const ip = (
     await inCluster(...nerdctlArgs('inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', id))
   ).trim();
-  return `http://${ip}:${defaults.todo.backend.port}`;
+  return `http://${ip}:${config.todo.backend.port}`;
 }
 
 async function curl(...args: string[]): Promise<string> {
@@ -104,10 +106,15 @@ describe('the web server compose project on containerd (nerdctl compose), across
   beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
     mkdirSync(join(work, 'cni'), { recursive: true });
+    rig('images');
     env = rig('cluster');
     nerdctl = rig('nerdctl').NERDCTL ?? '';
+    const loaded = new Set(rigCommand('cluster', 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q').split('\n'));
+    if (APPS.some((app) => !loaded.has(imageRef(config, app)))) {
+      rigCommand('images', 'load', `unix://${env.CONTAINERD_ADDRESS}`);
+    }
     for (const app of ['backend', 'frontend'] as const) {
-      const ref = imageRef(defaults, app);
+      const ref = imageRef(config, app);
       await inCluster(...nerdctlArgs('tag', ref, `${ref.slice(0, ref.lastIndexOf(':'))}:${NEXT}`));
     }
   }, 1_800_000);
@@ -119,7 +126,7 @@ describe('the web server compose project on containerd (nerdctl compose), across
   it('serves todos, then serves the same todos from a fresh project with the next version, then after a rollback', async () => {
     const first = await server('server-1', OLD, data);
     projects.push(first);
-    expect(await running('backend')).toBe(imageRef(defaults, 'backend'));
+    expect(await running('backend')).toBe(imageRef(config, 'backend'));
     let url = await backendUrl();
     expect(titles(await waitForTodos(url))).toEqual([]);
     for (const title of ['buy milk', 'write the report', 'call the plumber']) {
@@ -128,13 +135,13 @@ describe('the web server compose project on containerd (nerdctl compose), across
     const before = titles(await curl(`${url}/api/todos`));
     expect(before).toEqual(['buy milk', 'call the plumber', 'write the report']);
     expect(await curl(`http://${env.CLUSTER_NODE_IP}:80/`)).toContain('<title>Stratus • TodoMVC</title>');
-    expect(statSync(join(data, 'postgres', 'PG_VERSION'))).toMatchObject({ uid: defaults.todo.database.uid });
+    expect(statSync(join(data, 'postgres', 'PG_VERSION'))).toMatchObject({ uid: config.images.uids.postgres });
     const password = readFileSync(join(data, 'secrets', 'db_password'), 'utf8');
     await compose(first, 'down');
 
     const upgraded = await server('server-2', NEXT, data);
     projects.push(upgraded);
-    expect(await running('backend')).toBe(`ghcr.io/${defaults.images.owner}/backend:${NEXT}`);
+    expect(await running('backend')).toBe(`ghcr.io/${config.images.owner}/backend:${NEXT}`);
     url = await backendUrl();
     expect(titles(await waitForTodos(url))).toEqual(before);
     expect(readFileSync(join(data, 'secrets', 'db_password'), 'utf8')).toBe(password);
@@ -142,12 +149,12 @@ describe('the web server compose project on containerd (nerdctl compose), across
 
     const rolledBack = await server('server-3', OLD, data);
     projects.push(rolledBack);
-    expect(await running('backend')).toBe(imageRef(defaults, 'backend'));
+    expect(await running('backend')).toBe(imageRef(config, 'backend'));
     expect(titles(await waitForTodos(await backendUrl()))).toEqual(before);
-  });
+  }, 900_000);
 
   it('runs the compose file the web server gets: PostgreSQL with PGDATA on the data directory', () => {
-    const { services } = parse(composeFile(defaults)) as { services: Record<string, { volumes?: string[] }> };
+    const { services } = parse(composeFile(config)) as { services: Record<string, { volumes?: string[] }> };
     expect(services.database?.volumes).toEqual([`${POSTGRES_DIR}:/var/lib/postgresql/data`]);
   });
 });

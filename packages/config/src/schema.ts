@@ -259,8 +259,6 @@ export const stratusConfigSchema = z
             name: z.string().default('todo'),
             user: z.string().default('todo'),
             secret: dnsLabel.default('database-credentials'),
-            /** The uid of the `postgres` user in the official (Debian-based) image, which must own the data directory. */
-            uid: positive.default(999),
             storage: quantity.default('5Gi'),
             resources: resources({ cpu: '250m', memory: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' }),
           })

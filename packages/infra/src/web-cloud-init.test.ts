@@ -11,7 +11,7 @@ describe('web cloud-init', () => {
   it('installs Docker and compose from Ubuntu packages and runs the web boot script', () => {
     const cloud = webCloudConfig(defaults);
     expect(cloud.packages).toEqual(['docker.io', 'docker-compose-v2']);
-    expect(cloud.commands).toEqual([['bash', '/usr/local/lib/stratus/web.sh', '999']]);
+    expect(cloud.commands).toEqual([['bash', '/usr/local/lib/stratus/web.sh', '10999']]);
     expect(cloud.bootCommands?.map((c) => c.join(' '))).toEqual([
       expect.stringContaining('-t raw -I OUTPUT 1 -d 169.254.169.254/32 -j DROP'),
       expect.stringContaining('-t raw -I PREROUTING 1 -d 169.254.169.254/32 -j DROP'),
@@ -67,10 +67,12 @@ describe('web cloud-init', () => {
     expect(script).toContain('password=$(keep_secret "$data/secrets/db_password")');
   });
 
-  it('gives the PGDATA directory to the postgres uid from the config, mode 0700', () => {
+  it('runs PostgreSQL as the configured uid and gives it the PGDATA directory, mode 0700', () => {
     expect(bootScript('web')).toContain('private_dir "$data/postgres" "$postgres_uid"');
-    const cloud = webCloudConfig(parseConfig({ todo: { database: { uid: 70 } } }));
-    expect(cloud.commands[0]?.at(-1)).toBe('70');
+    const config = parseConfig({ images: { uids: { postgres: 10070 } } });
+    expect(webCloudConfig(config).commands[0]?.at(-1)).toBe('10070');
+    const { services } = parse(composeFile(config)) as { services: Record<string, { user?: string }> };
+    expect(services.database?.user).toBe('10070:10070');
   });
 
   it('fits the user data limit', () => {

@@ -7,7 +7,7 @@ import { type CloudConfig, metadataFirewall } from './cloud-init.ts';
 export const APP_DIR = '/opt/stratus';
 /** The mount point of the web server's data volume; PostgreSQL keeps its data below it. */
 export const DATA_DIR = '/var/lib/stratus';
-/** PostgreSQL's data directory on the volume, mounted as the container's `PGDATA` and owned by the postgres uid. */
+/** PostgreSQL's data directory on the volume, mounted as the container's `PGDATA` and owned by `images.uids.postgres`. */
 export const POSTGRES_DIR = `${DATA_DIR}/postgres`;
 
 /**
@@ -27,6 +27,8 @@ export function composeFile(config: StratusConfig): string {
     services: {
       [database.service]: {
         image: upstreamRef(config, 'postgres'),
+        // The uid the cluster runs PostgreSQL as too; the image's entrypoint accepts any uid that owns PGDATA.
+        user: `${config.images.uids.postgres}:${config.images.uids.postgres}`,
         restart: 'unless-stopped',
         environment: {
           POSTGRES_DB: database.name,
@@ -105,6 +107,6 @@ export function webCloudConfig(config: StratusConfig): CloudConfig {
       { path: `${APP_DIR}/compose.yaml`, content: composeFile(config) },
       { path: '/etc/systemd/system/stratus-app.service', content: appUnit() },
     ],
-    commands: [['bash', `${BOOT_DIR}/web.sh`, String(config.todo.database.uid)]],
+    commands: [['bash', `${BOOT_DIR}/web.sh`, String(config.images.uids.postgres)]],
   };
 }

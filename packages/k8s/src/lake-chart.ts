@@ -20,7 +20,6 @@ import {
   SPARK_SCRIPTS,
   SparkSubmission,
 } from './spark-submission.ts';
-import { NODE_UID } from './todo-chart.ts';
 
 /** The API server as seen from pods: the `kubernetes` Service's port and, after DNAT, the k3s server's. */
 const API_SERVER_PORTS = [{ port: 443 }, { port: 6443 }];
@@ -100,7 +99,7 @@ export class LakeChart extends Chart {
       partOf,
       version: config.version,
       image: imageRef(config, 'archiver'),
-      user: NODE_UID,
+      user: config.images.uids.node,
       replicas: lake.archiver.replicas,
       resources: lake.archiver.resources,
       ports: [{ name: 'metrics', port: lake.archiver.metricsPort }],
@@ -171,7 +170,7 @@ export class LakeChart extends Chart {
           }
         : {
             image: imageRef(config, 'lake-batch'),
-            user: NODE_UID,
+            user: config.images.uids.node,
             resources: lake.batch.resources,
             command: ['node', '/app/main.mjs', 'run'],
             env: {
