@@ -9,13 +9,13 @@
 #        kubectl ARGS... | ctr ARGS...
 # See docs/cluster.md.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/kubernetes-build.sh"
+source "$(dirname "$0")/kubernetes/build.sh"
 
 COREDNS_VERSION=v1.15.0
 TRAEFIK_VERSION=v3.6.12
 KUBE_ROUTER_VERSION=v2.1.0
 LOCAL_PATH_VERSION=v0.0.30
-BUSYBOX_IMAGE=stratus.local/rig/busybox:1
+TOOLBOX_IMAGE=stratus.local/rig/toolbox:1
 PAUSE_IMAGE=stratus.local/rig/pause:1
 COREDNS_IMAGE=stratus.local/rig/coredns:${COREDNS_VERSION#v}
 TRAEFIK_IMAGE=stratus.local/rig/traefik:${TRAEFIK_VERSION#v}
@@ -75,25 +75,24 @@ build_traefik() {
   module=$(go mod download -json "github.com/traefik/traefik/v3@$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
   cp -r "$module" src
   chmod -R u+w src
-  cd src
+  cd src || return 1
   GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
     -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$1" -o "$2" ./cmd/traefik
 }
 
 build_kube_router() {
-  GOBIN=$PWD CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$1"
-  mv kube-router "$2"
+  GOBIN=$PWD/bin CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$1"
+  mv bin/kube-router "$2"
 }
 
 build_local_path() {
-  GOBIN=$PWD CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "github.com/rancher/local-path-provisioner@$1"
-  mv local-path-provisioner "$2"
+  GOBIN=$PWD/bin CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "github.com/rancher/local-path-provisioner@$1"
+  mv bin/local-path-provisioner "$2"
 }
 
-build_pause() {
-  cp "$HERE/pause/main.go" "$HERE/pause/go.mod" .
-  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$2" .
-}
+# The rig's own stdlib-only programs (the pod sandbox's pause, the toolbox's probe).
+build_pause() { cp "$HERE/pause/"* . && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$2" .; }
+build_probe() { cp "$HERE/probe/"* . && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$2" .; }
 
 # rig_image TAR ARGS...: writes a docker-archive with image.py once (the tar name carries what it is built from).
 rig_image() {
@@ -102,22 +101,31 @@ rig_image() {
   [[ -f $tar ]] || python3 "$HERE/image.py" "$tar" "$@"
 }
 
+# The rig's image tars, named after what they are built from: pause, toolbox, coredns, traefik.
+image_tars() {
+  local dir=$TOOLS/images
+  echo "$dir/pause-$(rev_of pause).tar" "$dir/toolbox-$(rev_of probe)-$(busybox_version).tar" \
+    "$dir/coredns-$COREDNS_VERSION.tar" "$dir/traefik-$TRAEFIK_VERSION.tar"
+}
+rev_of() { cat "$HERE/$1/"* "$HERE/image.py" | sha256sum | cut -c1-12; }
+busybox_version() { dpkg-query -W -f '${Version}' busybox-static | tr ':+~' '___'; }
+
 images_install() {
-  local dir=$TOOLS/images pause_rev bb links=()
-  mkdir -p "$dir"
-  pause_rev=$(cat "$HERE/pause/main.go" "$HERE/image.py" | sha256sum | cut -c1-12)
-  go_tool pause "$pause_rev" build_pause
-  rig_image "$dir/pause-$pause_rev.tar" "$PAUSE_IMAGE" --entrypoint '["/pause"]' --user 65535 \
-    --file "$TOOLS/pause-$pause_rev/pause=/pause"
-  bb=$(dpkg-query -W -f '${Version}' busybox-static | tr ':+~' '___')
-  if [[ ! -f $dir/busybox-$bb.tar ]]; then
-    local applet
+  local tars links=() applet
+  read -ra tars <<<"$(image_tars)"
+  mkdir -p "$TOOLS/images"
+  go_tool pause "$(rev_of pause)" build_pause
+  go_tool probe "$(rev_of probe)" build_probe
+  rig_image "${tars[0]}" "$PAUSE_IMAGE" --entrypoint '["/pause"]' --user 65535 \
+    --file "$TOOLS/pause-$(rev_of pause)/pause=/pause"
+  if [[ ! -f ${tars[1]} ]]; then
     for applet in $(/bin/busybox --list); do [[ $applet == busybox ]] || links+=(--link "/bin/busybox=/bin/$applet"); done
-    rig_image "$dir/busybox-$bb.tar" "$BUSYBOX_IMAGE" --cmd '["/bin/sh"]' --dir /tmp --file /bin/busybox=/bin/busybox "${links[@]}"
+    rig_image "${tars[1]}" "$TOOLBOX_IMAGE" --cmd '["/bin/sh"]' --dir /tmp \
+      --file /bin/busybox=/bin/busybox --file "$TOOLS/probe-$(rev_of probe)/probe=/bin/probe" "${links[@]}"
   fi
-  rig_image "$dir/coredns-$COREDNS_VERSION.tar" "$COREDNS_IMAGE" --entrypoint '["/coredns"]' --user 65532 \
+  rig_image "${tars[2]}" "$COREDNS_IMAGE" --entrypoint '["/coredns"]' --user 65532 \
     --file "$TOOLS/coredns-$COREDNS_VERSION/coredns=/coredns"
-  rig_image "$dir/traefik-$TRAEFIK_VERSION.tar" "$TRAEFIK_IMAGE" --entrypoint '["/traefik"]' --user 65532 \
+  rig_image "${tars[3]}" "$TRAEFIK_IMAGE" --entrypoint '["/traefik"]' --user 65532 \
     --dir /tmp --file "$TOOLS/traefik-$TRAEFIK_VERSION/traefik=/traefik"
 }
 
@@ -158,12 +166,19 @@ link_subnet() {
 # in_ns CMD...: runs CMD in the cluster's network namespace and its own mount namespace (pods' mounts live there).
 in_ns() { nsenter --net="/run/netns/$NETNS" --mount="$STATE/ns/mnt" "$@"; }
 
-# daemon NAME CMD...: starts CMD in the namespaces, detached, logging to $RUN/log/NAME.log.
+# daemon NAME CMD...: starts CMD in the namespaces, in a session of its own, logging to $RUN/log/NAME.log. The process
+# writes its own pid (setsid may fork), and the start waits for that.
 daemon() {
   local name=$1
   shift
-  in_ns setsid "$@" >"$RUN/log/$name.log" 2>&1 </dev/null &
-  echo $! >"$RUN/$name.pid"
+  rm -f "$RUN/$name.pid"
+  in_ns setsid sh -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$RUN/$name.pid" "$@" \
+    >"$RUN/log/$name.log" 2>&1 </dev/null &
+  local deadline=$((SECONDS + 10))
+  until [[ -s $RUN/$name.pid ]]; do
+    ((SECONDS < deadline)) || die "$name did not start (see $RUN/log/$name.log)"
+    sleep 0.05
+  done
 }
 
 kubectl_() { "$K8S_BIN/kubectl" --kubeconfig "$RUN/pki/admin.kubeconfig" "$@"; }
@@ -177,21 +192,21 @@ wait_for() {
   until "$@" >/dev/null 2>&1; do
     ((SECONDS < deadline)) || die "$what: not ready after $limit s (logs in $RUN/log)"
     local f
-    for f in "$RUN"/*.pid; do pid_alive "$f" || die "$(basename "$f" .pid) exited (see $RUN/log/$(basename "$f" .pid).log)"; done
+    for f in "$RUN"/*.pid; do running_pid "$f" || die "$(basename "$f" .pid) exited (see $RUN/log/$(basename "$f" .pid).log)"; done
     sleep 0.5
   done
 }
 
 alive() {
   local name
-  for name in "$@"; do pid_alive "$RUN/$name.pid" || die "$name exited (see $RUN/log/$name.log)"; done
+  for name in "$@"; do running_pid "$RUN/$name.pid" || die "$name exited (see $RUN/log/$name.log)"; done
 }
 
 certs() {
   local pki=$RUN/pki node_ip=$1
   mkdir -p "$pki"
   (
-    cd "$pki"
+    cd "$pki" || exit 1
     openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=stratus-rig-ca -keyout ca.key -out ca.crt 2>/dev/null
     sign() { # NAME SUBJECT EXTENSIONS
       openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$1.key" -out "$1.csr" 2>/dev/null
@@ -247,6 +262,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
 
@@ -404,7 +420,7 @@ data:
       tolerations: [{ key: node.kubernetes.io/disk-pressure, operator: Exists, effect: NoSchedule }]
       containers:
         - name: helper-pod
-          image: $BUSYBOX_IMAGE
+          image: $TOOLBOX_IMAGE
           imagePullPolicy: IfNotPresent
 ---
 apiVersion: v1
@@ -435,7 +451,9 @@ data:
   Corefile: |
     .:53 {
         errors
-        health { lameduck 5s }
+        health {
+          lameduck 5s
+        }
         ready
         kubernetes cluster.local in-addr.arpa ip6.arpa {
           pods insecure
@@ -614,14 +632,14 @@ traefik_serves() {
 
 # ------------------------------------------------------------------------------------------------ load images
 
+# Imports each rig image tar once into the kept image store (a stamp per tar, next to the store).
 load_rig_images() {
-  local present tar
-  present=$(ctr_ -n k8s.io images ls -q)
-  for tar in "$TOOLS"/images/pause-*.tar "$TOOLS"/images/busybox-*.tar "$TOOLS/images/coredns-$COREDNS_VERSION.tar" \
-    "$TOOLS/images/traefik-$TRAEFIK_VERSION.tar"; do
-    local name
-    name=$(tar -xOf "$tar" manifest.json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["RepoTags"][0])')
-    grep -qxF "$name" <<<"$present" || ctr_ -n k8s.io images import "$tar" >/dev/null
+  local tar stamps=$STATE/containerd/imported
+  mkdir -p "$stamps"
+  for tar in $(image_tars); do
+    [[ -f $stamps/$(basename "$tar") ]] && continue
+    ctr_ -n k8s.io images import "$tar" >/dev/null || die "importing $tar into containerd failed"
+    touch "$stamps/$(basename "$tar")"
   done
 }
 
@@ -630,14 +648,14 @@ load_app_images() {
   local script=$RIG_ROOT/scripts/rig/images.sh
   [[ -f $script ]] || { log "no scripts/rig/images.sh: only the rig's own images are loaded"; return 0; }
   log "loading the app images (scripts/rig/images.sh load)"
-  bash "$script" load "unix://$SOCK" >&2 || die "scripts/rig/images.sh load failed"
+  bash "$script" load "$SOCK" >&2 || die "scripts/rig/images.sh load failed"
 }
 
 # ---------------------------------------------------------------------------------------------------- start
 
 print_env() { cat "$ENV_FILE"; }
 
-running() { [[ -f $ENV_FILE ]] && pid_alive "$RUN/kubelet.pid" && pid_alive "$RUN/kube-apiserver.pid"; }
+running() { [[ -f $ENV_FILE ]] && running_pid "$RUN/kubelet.pid" && running_pid "$RUN/kube-apiserver.pid"; }
 
 start() {
   if running; then
@@ -696,17 +714,14 @@ start() {
   done
   load_rig_images
 
-  log "starting kubelet, kube-proxy, kube-router (NetworkPolicies), local-path provisioner"
+  log "starting kubelet, kube-proxy, local-path provisioner"
   daemon kubelet "$K8S_BIN/kubelet" --config "$RUN/kubelet.yaml" --kubeconfig "$pki/kubelet.kubeconfig" \
     --root-dir "$RUN/kubelet" --hostname-override "$NODE_NAME" --node-ip "$node_ip"
   daemon kube-proxy "$K8S_BIN/kube-proxy" --config "$RUN/kube-proxy.yaml"
-  daemon kube-router "$TOOLS/kube-router-$KUBE_ROUTER_VERSION/kube-router" --kubeconfig "$pki/admin.kubeconfig" \
-    --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
-    --hostname-override "$NODE_NAME" --service-cluster-ip-range "$SERVICE_CIDR" --health-port 20244 --metrics-port 0
   system_manifests | kubectl_ apply -f - >"$RUN/log/system-manifests.log"
   daemon local-path-provisioner "$TOOLS/local-path-provisioner-$LOCAL_PATH_VERSION/local-path-provisioner" \
     start --kubeconfig "$pki/admin.kubeconfig" --namespace kube-system --configmap-name local-path-config \
-    --service-account-name local-path-provisioner-service-account --helper-image "$BUSYBOX_IMAGE" \
+    --service-account-name local-path-provisioner-service-account --helper-image "$TOOLBOX_IMAGE" \
     --provisioner-name rancher.io/local-path
 
   port=$(free_port)
@@ -715,6 +730,10 @@ start() {
 
   wait_for 120 "node $NODE_NAME Ready" kubectl_ wait --for=condition=Ready "node/$NODE_NAME" --timeout 2s
   log "node Ready after $((SECONDS - t0)) s"
+  # kube-router finds its node at start, so it comes once the node is registered.
+  daemon kube-router "$TOOLS/kube-router-$KUBE_ROUTER_VERSION/kube-router" --kubeconfig "$pki/admin.kubeconfig" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+    --hostname-override "$NODE_NAME" --service-cluster-ip-range "$SERVICE_CIDR" --health-port 20244 --metrics-port 0
   alive kubelet kube-proxy kube-router local-path-provisioner kube-controller-manager kube-scheduler
   wait_for 120 "CoreDNS answering on $DNS_IP" dns_answers "$DNS_IP" kubernetes.default.svc.cluster.local
   wait_for 120 "Traefik serving on 127.0.0.1:$port" traefik_serves "$port"
@@ -736,67 +755,94 @@ ENV
 
 # ---------------------------------------------------------------------------------------------------- stop
 
+# running_pid FILE: the pid in FILE is a process that has not exited (PID 1 here may be slow to reap zombies).
+running_pid() { pid_alive "$1" && ! grep -q '^State:.*Z' "/proc/$(cat "$1")/status" 2>/dev/null; }
+
 stop_pid() { # NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS
   local f=$RUN/$1.pid deadline=$((SECONDS + ${2:-10}))
-  if pid_alive "$f"; then
+  if running_pid "$f"; then
     kill "$(cat "$f")" 2>/dev/null || true
-    while pid_alive "$f" && ((SECONDS < deadline)); do sleep 0.1; done
-    pid_alive "$f" && kill -9 "$(cat "$f")" 2>/dev/null
-    while pid_alive "$f"; do sleep 0.1; done
+    while running_pid "$f" && ((SECONDS < deadline)); do sleep 0.1; done
+    if running_pid "$f"; then kill -9 "$(cat "$f")" 2>/dev/null || true; fi
+    while running_pid "$f"; do sleep 0.1; done
   fi
   rm -f "$f"
 }
 
-# Pids of every process in the cluster's mount or network namespace (shims, containers, anything exec'd there).
+# Pids of every process in the cluster's mount or network namespace or naming its state directory (the daemons,
+# containerd's shims, anything exec'd there), but this script.
 ns_pids() {
   local mnt net p
   mnt=$(stat -L -c %i "$STATE/ns/mnt" 2>/dev/null) || mnt=
   net=$(stat -L -c %i "/run/netns/$NETNS" 2>/dev/null) || net=
-  [[ -n $mnt$net ]] || return 0
   for p in /proc/[0-9]*; do
+    [[ ${p#/proc/} == "$$" || ${p#/proc/} == "$BASHPID" ]] && continue
     [[ -n $mnt && $(stat -L -c %i "$p/ns/mnt" 2>/dev/null) == "$mnt" ]] ||
-      [[ -n $net && $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$net" ]] || continue
-    echo "${p#/proc/}"
+      [[ -n $net && $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$net" ]] ||
+      tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$STATE/" || continue
+    grep -q '^State:.*Z' "$p/status" 2>/dev/null || echo "${p#/proc/}"
+  done
+}
+
+# Pids of every process in the kubelet's cgroups: the containers, which have namespaces of their own.
+cgroup_pids() {
+  local p
+  for p in $(find /sys/fs/cgroup/*/stratus-"$ID" -name tasks -exec cat {} + 2>/dev/null | sort -u); do
+    grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null || echo "$p"
+  done
+}
+
+# kill_all LISTER: SIGKILL what LISTER prints until it prints nothing (10 s at most).
+kill_all() {
+  local pids deadline=$((SECONDS + 10))
+  while pids=$($1) && [[ -n $pids ]]; do
+    ((SECONDS < deadline)) || { log "still running after SIGKILL: $pids"; return 1; }
+    # shellcheck disable=SC2086 # one pid per word
+    kill -9 $pids 2>/dev/null || true
+    sleep 0.2
   done
 }
 
 remove_cgroups() {
-  local root d
-  for root in /sys/fs/cgroup/*/stratus-$ID; do
-    [[ -d $root ]] || continue
-    find "$root" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  local d
+  for d in /sys/fs/cgroup/*/"stratus-$ID"; do
+    [[ -d $d ]] || continue
+    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    [[ -d $d ]] && log "cgroup $d is still there"
   done
-  for d in /sys/fs/cgroup/*/stratus-$ID; do [[ -d $d ]] && log "cgroup $d is still there" && return 1; done
   return 0
+}
+
+# A task killed rather than deleted leaves its shim's socket in /run/containerd/s (named sha256(address/namespace/id))
+# and, for a pod sandbox, libcni's cached results in /var/lib/cni/results.
+remove_task_leftovers() {
+  local dir ns id
+  for dir in "$RUN"/containerd/io.containerd.runtime.v2.task/*/*; do
+    [[ -d $dir ]] || continue
+    id=$(basename "$dir") ns=$(basename "$(dirname "$dir")")
+    rm -f "/run/containerd/s/$(printf %s "$SOCK/$ns/$id" | sha256sum | cut -d' ' -f1)" \
+      "/var/lib/cni/results/cni-loopback-$id-lo" "/var/lib/cni/results/stratus-$ID-$id-eth0"
+  done
 }
 
 stop() {
   local name
   stop_pid socat 2
   for name in local-path-provisioner kube-router kube-proxy kubelet; do stop_pid "$name" 10; done
-  if [[ -S $SOCK ]] && pid_alive "$RUN/containerd.pid"; then
+  kill_all cgroup_pids || true
+  if [[ -S $SOCK ]] && running_pid "$RUN/containerd.pid"; then
     local c
-    for c in $(ctr_ -n k8s.io containers ls -q 2>/dev/null); do
-      ctr_ -n k8s.io tasks kill -s SIGKILL "$c" >/dev/null 2>&1 || true
-      ctr_ -n k8s.io tasks delete -f "$c" >/dev/null 2>&1 || true
-      ctr_ -n k8s.io containers delete "$c" >/dev/null 2>&1 || true
-    done
+    for c in $(ctr_ -n k8s.io tasks ls -q 2>/dev/null); do ctr_ -n k8s.io tasks delete -f "$c" >/dev/null 2>&1 || true; done
   fi
   for name in kube-scheduler kube-controller-manager kube-apiserver containerd etcd; do stop_pid "$name" 10; done
-  local pids
-  pids=$(ns_pids)
-  if [[ -n $pids ]]; then
-    kill -9 $pids 2>/dev/null || true
-    local deadline=$((SECONDS + 10))
-    while [[ -n $(ns_pids) ]] && ((SECONDS < deadline)); do sleep 0.2; done
-  fi
-  [[ -e $STATE/ns/mnt ]] && { umount "$STATE/ns/mnt" 2>/dev/null || umount -l "$STATE/ns/mnt"; }
-  mountpoint -q "$STATE/ns" 2>/dev/null && umount "$STATE/ns"
+  kill_all ns_pids || true
+  remove_task_leftovers
+  if [[ -e $STATE/ns/mnt ]]; then umount "$STATE/ns/mnt" 2>/dev/null || umount -l "$STATE/ns/mnt" 2>/dev/null || true; fi
+  if mountpoint -q "$STATE/ns" 2>/dev/null; then umount "$STATE/ns"; fi
   ip netns del "$NETNS" 2>/dev/null || true
   ip link del "$HOST_IF" 2>/dev/null || true
-  rm -f /var/lib/cni/results/stratus-"$ID"-* 2>/dev/null || true
-  rm -f "$SOCK" "$SOCK.ttrpc"
-  remove_cgroups || true
+  rm -f /var/lib/cni/results/stratus-"$ID"-* "$SOCK" "$SOCK.ttrpc"
+  remove_cgroups
   rm -f "$ENV_FILE"
 }
 

@@ -3,7 +3,7 @@
 # at the config's `versions.kubernetes`. No controllers, no kubelet: enough to admit, store and read back objects.
 # Verbs: install | start | stop | status | openapi (prints OPENAPI_SPEC=the release's swagger.json) | kubectl ARGS...
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/kubernetes-build.sh"
+source "$(dirname "$0")/kubernetes/build.sh"
 
 STATE=$RIG_STATE/kube-apiserver
 ENV_FILE=$STATE/env

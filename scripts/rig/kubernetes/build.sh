@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the rig scripts that need Kubernetes binaries (kube-apiserver.sh, cluster.sh), after lib.sh.
 # Builds the components of k8s.io/kubernetes at the config's `versions.kubernetes` from the Go module, cached in
 # $RIG_CACHE/kubernetes/vVERSION/bin. The module's go.mod replaces its staging modules with ./staging paths, which a

@@ -1,0 +1,3 @@
+module stratus.local/rig/probe
+
+go 1.26.0
