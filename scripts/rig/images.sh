@@ -268,7 +268,7 @@ app() {
   # bundle and an npmrc that names it are mounted into them, not into the image.
   local bundle=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
   printf 'cafile=/etc/ssl/certs/ca-certificates.crt\n' >"$DIR/build-npmrc"
-  (cd "$RIG_ROOT" && bh bud --quiet --runtime /usr/sbin/runc --network host --pull-never --layers \
+  (cd "$RIG_ROOT" && bh bud --quiet --format docker --runtime /usr/sbin/runc --network host --pull-never --layers \
     -v "$bundle:/etc/ssl/certs/ca-certificates.crt:ro" -v "$DIR/build-npmrc:/root/.npmrc:ro" \
     -f apps/Dockerfile --ignorefile apps/Dockerfile.dockerignore --target "$target" "${args[@]}" -t "$qref" . >&2)
   save "$qref" "$archive" "$key"
