@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Apache Kafka in KRaft mode from the official jars on Maven Central, run on Java 17 on loopback.
-#   start [single|cluster]    1 broker (RF 1) or 3 brokers (RF 3, min.insync.replicas 2), each broker+controller
+#   start [single|cluster]    1 broker (RF 1) or 3 brokers (RF 3, min.insync.replicas 2), each broker+controller;
+#                             the cluster uses the chart's group.initial.rebalance.delay.ms, the single broker 0
 #   stop [single|cluster]     stops one shape, or both; the data is thrown away
 #   kill-broker N [shape]     kill -9 broker N (1-based; shape defaults to cluster)
 #   start-broker N [shape]    starts broker N again on its old ports and data
@@ -39,15 +40,25 @@ brokers() { [[ $1 == cluster ]] && echo 3 || echo 1; }
 
 check_shape() { [[ $1 == single || $1 == cluster ]] || die "shape must be single or cluster, not '$1'"; }
 
+# The 3-broker shape delays a new group's first rebalance as the chart's brokers do, so that tests see its cost;
+# the single broker keeps 0 for fast tests.
+chart_rebalance_delay() {
+  local ms
+  ms=$(sed -nE "s/.*'group\.initial\.rebalance\.delay\.ms=([0-9]+)'.*/\1/p" "$RIG_ROOT/packages/k8s/src/kafka-cluster.ts" | head -n1)
+  [[ $ms =~ ^[0-9]+$ ]] || die "cannot read group.initial.rebalance.delay.ms from packages/k8s/src/kafka-cluster.ts"
+  echo "$ms"
+}
+
 # props SHAPE N: the server.properties of broker N.
 props() {
-  local shape=$1 n=$2 dir=$STATE/$1 count rf isr voters="" i
+  local shape=$1 n=$2 dir=$STATE/$1 count rf isr voters="" i delay=0
   count=$(brokers "$shape")
   rf=$count
   isr=$((count > 1 ? 2 : 1))
   for ((i = 1; i <= count; i++)); do
     voters+="${voters:+,}$i@127.0.0.1:$(cat "$dir/controller-$i.port")"
   done
+  [[ $shape == cluster ]] && delay=$(chart_rebalance_delay)
   cat <<EOF
 process.roles=broker,controller
 node.id=$n
@@ -69,7 +80,7 @@ transaction.state.log.min.isr=$isr
 transaction.state.log.num.partitions=3
 share.coordinator.state.topic.replication.factor=$rf
 share.coordinator.state.topic.min.isr=$isr
-group.initial.rebalance.delay.ms=0
+group.initial.rebalance.delay.ms=$delay
 group.min.session.timeout.ms=1000
 transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 broker.heartbeat.interval.ms=500

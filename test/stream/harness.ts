@@ -116,11 +116,15 @@ export class StreamFixture {
     await admin.connect();
     const ends = await admin.fetchTopicOffsets(topic);
     await admin.disconnect();
-    const total = ends.reduce((s, e) => s + Number(e.high) - Number(e.low), 0);
+    const pending = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
     const out: Message[] = [];
-    if (total === 0) return out;
+    if (pending.size === 0) return out;
     const consumer = this.kafka.consumer({ groupId: `reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
     let last = Date.now();
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const end = pending.get(payload.partition);
+      if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) pending.delete(payload.partition);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -129,9 +133,10 @@ export class StreamFixture {
         last = Date.now();
       },
     });
-    const started = Date.now();
-    while (Date.now() - last < quietMs || Date.now() - started < quietMs) await sleep(100);
+    const deadline = Date.now() + 60_000;
+    while ((pending.size > 0 || Date.now() - last < quietMs) && Date.now() < deadline) await sleep(100);
     await consumer.disconnect();
+    if (pending.size > 0) throw new Error(`reading ${topic}: partitions ${[...pending.keys()].join(',')} not read to their end`);
     return out;
   }
 
