@@ -8,6 +8,8 @@
 #   tool MainClass args...    runs one of Kafka's tools from the same jars; names are relative to
 #                             org.apache.kafka.tools unless they start with org. or kafka.
 #                             (ConsumerPerformance, consumer.ConsoleConsumer, kafka.tools.StorageTool, ...)
+#   streams-bench             builds (once, cached) the Kafka Streams program of `pnpm bench:stream` from Maven
+#                             Central and prints STREAMS_BENCH_CLASSPATH=...
 #   install | status
 source "$(dirname "$0")/lib.sh"
 
@@ -219,6 +221,30 @@ tool() {
   java_run -Xmx512m -Dlog4j2.configurationFile="$FILES/tools-log4j2.properties" "$main" "$@"
 }
 
+STREAMS_SRC=$RIG_ROOT/apps/processor/bench/kafka-streams
+
+streams_bench() {
+  command -v mvn >/dev/null || die "maven is needed: apt-get install maven"
+  local hash dir lock
+  hash=$(cd "$STREAMS_SRC" && find pom.xml src -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  dir=$RIG_CACHE/kafka-streams-bench-$hash
+  exec {lock}>"$RIG_CACHE/kafka-streams-bench.lock"
+  flock "$lock"
+  if [[ ! -f $dir/.complete ]]; then
+    log "building the Kafka Streams bench program (Kafka Streams $KAFKA_VERSION from Maven Central)"
+    rm -rf "$dir"
+    mkdir -p "$dir/build"
+    cp -r "$STREAMS_SRC/pom.xml" "$STREAMS_SRC/src" "$dir/build/"
+    mvn -q -B -Dstyle.color=never -f "$dir/build/pom.xml" -Dkafka.version="$KAFKA_VERSION" package \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/libs" >&2
+    cp "$dir"/build/target/*.jar "$dir/libs/"
+    rm -rf "$dir/build"
+    touch "$dir/.complete"
+  fi
+  exec {lock}>&-
+  echo "STREAMS_BENCH_CLASSPATH=$dir/libs/*"
+}
+
 status() {
   local shape i
   for shape in single cluster; do
@@ -237,5 +263,6 @@ case ${1:-} in
   kill-broker) kill_broker "${@:2}" ;;
   start-broker) start_broker "${@:2}" ;;
   tool) tool "${@:2}" ;;
-  *) die "usage: $0 install|start [single|cluster]|stop [single|cluster]|status|kill-broker N|start-broker N|tool MainClass args..." ;;
+  streams-bench) streams_bench ;;
+  *) die "usage: $0 install|start [single|cluster]|stop [single|cluster]|status|kill-broker N|start-broker N|tool MainClass args...|streams-bench" ;;
 esac

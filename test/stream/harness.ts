@@ -21,9 +21,16 @@ export class StreamFixture {
     readonly brokers: string,
     readonly replication: number,
     readonly windowSize = 20,
+    /** An existing events topic to read instead of a new one (the bench runs several consumers over one). */
+    events?: string,
   ) {
     const id = randomUUID().slice(0, 8);
-    this.topics = { events: `events-${id}`, results: `results-${id}`, deadLetter: `dlq-${id}`, changelog: `changelog-${id}` };
+    this.topics = {
+      events: events ?? `events-${id}`,
+      results: `results-${id}`,
+      deadLetter: `dlq-${id}`,
+      changelog: `changelog-${id}`,
+    };
     this.group = `processor-${id}`;
     const topic = (name: string) => ({ name, partitions: 3, replicationFactor: replication });
     this.env = {
@@ -82,13 +89,13 @@ export class StreamFixture {
       .join('\n');
   }
 
-  /** The sum over partitions of events not yet committed by the processor group. */
-  async lag(): Promise<number> {
+  /** The sum over partitions of events not yet committed by the processor group (or another group). */
+  async lag(groupId = this.group): Promise<number> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       const ends = await admin.fetchTopicOffsets(this.topics.events);
-      const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [this.topics.events] });
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [this.topics.events] });
       return ends.reduce((sum, end) => {
         const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
         return sum + Number(end.high) - Math.max(Number(c), 0);
