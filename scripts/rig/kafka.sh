@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Apache Kafka in KRaft mode from the official jars on Maven Central, run on Java 17 on loopback.
-#   start [single|cluster]    1 broker (RF 1) or 3 brokers (RF 3, min.insync.replicas 2), each broker+controller
+#   start [single|cluster]    1 broker (RF 1) or 3 brokers (RF 3, min.insync.replicas 2), each broker+controller;
+#                             the cluster uses the chart's group.initial.rebalance.delay.ms, the single broker 0
 #   stop [single|cluster]     stops one shape, or both; the data is thrown away
 #   kill-broker N [shape]     kill -9 broker N (1-based; shape defaults to cluster)
 #   start-broker N [shape]    starts broker N again on its old ports and data
 #   tool MainClass args...    runs one of Kafka's tools from the same jars; names are relative to
 #                             org.apache.kafka.tools unless they start with org. or kafka.
 #                             (ConsumerPerformance, consumer.ConsoleConsumer, kafka.tools.StorageTool, ...)
+#   streams-bench             builds (once, cached) the Kafka Streams program of `pnpm bench:stream` from Maven
+#                             Central and prints STREAMS_BENCH_CLASSPATH=...
 #   install | status
 source "$(dirname "$0")/lib.sh"
 
@@ -44,15 +47,25 @@ brokers() { [[ $1 == cluster ]] && echo 3 || echo 1; }
 
 check_shape() { [[ $1 == single || $1 == cluster ]] || die "shape must be single or cluster, not '$1'"; }
 
+# The 3-broker shape delays a new group's first rebalance as the chart's brokers do, so that tests see its cost;
+# the single broker keeps 0 for fast tests.
+chart_rebalance_delay() {
+  local ms
+  ms=$(sed -nE "s/.*'group\.initial\.rebalance\.delay\.ms=([0-9]+)'.*/\1/p" "$RIG_ROOT/packages/k8s/src/kafka-cluster.ts" | head -n1)
+  [[ $ms =~ ^[0-9]+$ ]] || die "cannot read group.initial.rebalance.delay.ms from packages/k8s/src/kafka-cluster.ts"
+  echo "$ms"
+}
+
 # props SHAPE N: the server.properties of broker N.
 props() {
-  local shape=$1 n=$2 dir=$STATE/$1 count rf isr voters="" i
+  local shape=$1 n=$2 dir=$STATE/$1 count rf isr voters="" i delay=0
   count=$(brokers "$shape")
   rf=$count
   isr=$((count > 1 ? 2 : 1))
   for ((i = 1; i <= count; i++)); do
     voters+="${voters:+,}$i@127.0.0.1:$(cat "$dir/controller-$i.port")"
   done
+  [[ $shape == cluster ]] && delay=$(chart_rebalance_delay)
   cat <<EOF
 process.roles=broker,controller
 node.id=$n
@@ -74,7 +87,7 @@ transaction.state.log.min.isr=$isr
 transaction.state.log.num.partitions=3
 share.coordinator.state.topic.replication.factor=$rf
 share.coordinator.state.topic.min.isr=$isr
-group.initial.rebalance.delay.ms=0
+group.initial.rebalance.delay.ms=$delay
 group.min.session.timeout.ms=1000
 transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 broker.heartbeat.interval.ms=500
@@ -213,6 +226,30 @@ tool() {
   java_run -Xmx512m -Dlog4j2.configurationFile="$FILES/tools-log4j2.properties" "$main" "$@"
 }
 
+STREAMS_SRC=$RIG_ROOT/apps/processor/bench/kafka-streams
+
+streams_bench() {
+  command -v mvn >/dev/null || die "maven is needed: apt-get install maven"
+  local hash dir lock
+  hash=$(cd "$STREAMS_SRC" && find pom.xml src -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  dir=$RIG_CACHE/kafka-streams-bench-$hash
+  exec {lock}>"$RIG_CACHE/kafka-streams-bench.lock"
+  flock "$lock"
+  if [[ ! -f $dir/.complete ]]; then
+    log "building the Kafka Streams bench program (Kafka Streams $KAFKA_VERSION from Maven Central)"
+    rm -rf "$dir"
+    mkdir -p "$dir/build"
+    cp -r "$STREAMS_SRC/pom.xml" "$STREAMS_SRC/src" "$dir/build/"
+    mvn -q -B -Dstyle.color=never -f "$dir/build/pom.xml" -Dkafka.version="$KAFKA_VERSION" package \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/libs" >&2
+    cp "$dir"/build/target/*.jar "$dir/libs/"
+    rm -rf "$dir/build"
+    touch "$dir/.complete"
+  fi
+  exec {lock}>&-
+  echo "STREAMS_BENCH_CLASSPATH=$dir/libs/*"
+}
+
 status() {
   local shape i
   for shape in single cluster; do
@@ -231,5 +268,6 @@ case ${1:-} in
   kill-broker) kill_broker "${@:2}" ;;
   start-broker) start_broker "${@:2}" ;;
   tool) tool "${@:2}" ;;
-  *) die "usage: $0 install|start [single|cluster]|stop [single|cluster]|status|kill-broker N|start-broker N|tool MainClass args..." ;;
+  streams-bench) streams_bench ;;
+  *) die "usage: $0 install|start [single|cluster]|stop [single|cluster]|status|kill-broker N|start-broker N|tool MainClass args...|streams-bench" ;;
 esac

@@ -21,9 +21,16 @@ export class StreamFixture {
     readonly brokers: string,
     readonly replication: number,
     readonly windowSize = 20,
+    /** An existing events topic to read instead of a new one (the bench runs several consumers over one). */
+    events?: string,
   ) {
     const id = randomUUID().slice(0, 8);
-    this.topics = { events: `events-${id}`, results: `results-${id}`, deadLetter: `dlq-${id}`, changelog: `changelog-${id}` };
+    this.topics = {
+      events: events ?? `events-${id}`,
+      results: `results-${id}`,
+      deadLetter: `dlq-${id}`,
+      changelog: `changelog-${id}`,
+    };
     this.group = `processor-${id}`;
     const topic = (name: string) => ({ name, partitions: 3, replicationFactor: replication });
     this.env = {
@@ -82,13 +89,13 @@ export class StreamFixture {
       .join('\n');
   }
 
-  /** The sum over partitions of events not yet committed by the processor group. */
-  async lag(): Promise<number> {
+  /** The sum over partitions of events not yet committed by the processor group (or another group). */
+  async lag(groupId = this.group): Promise<number> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       const ends = await admin.fetchTopicOffsets(this.topics.events);
-      const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [this.topics.events] });
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [this.topics.events] });
       return ends.reduce((sum, end) => {
         const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
         return sum + Number(end.high) - Math.max(Number(c), 0);
@@ -116,11 +123,15 @@ export class StreamFixture {
     await admin.connect();
     const ends = await admin.fetchTopicOffsets(topic);
     await admin.disconnect();
-    const total = ends.reduce((s, e) => s + Number(e.high) - Number(e.low), 0);
+    const pending = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
     const out: Message[] = [];
-    if (total === 0) return out;
+    if (pending.size === 0) return out;
     const consumer = this.kafka.consumer({ groupId: `reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
     let last = Date.now();
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const end = pending.get(payload.partition);
+      if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) pending.delete(payload.partition);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -129,9 +140,10 @@ export class StreamFixture {
         last = Date.now();
       },
     });
-    const started = Date.now();
-    while (Date.now() - last < quietMs || Date.now() - started < quietMs) await sleep(100);
+    const deadline = Date.now() + 60_000;
+    while ((pending.size > 0 || Date.now() - last < quietMs) && Date.now() < deadline) await sleep(100);
     await consumer.disconnect();
+    if (pending.size > 0) throw new Error(`reading ${topic}: partitions ${[...pending.keys()].join(',')} not read to their end`);
     return out;
   }
 

@@ -53,6 +53,8 @@ export class PartitionTask {
   private fresh = false;
   /** The position this task last asked the consumer to seek to. */
   private soughtTo: string | undefined;
+  /** The batch in flight: batches of one partition run one after the other, even across a rebalance. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly props: PartitionTaskProps) {
     if (!Number.isInteger(props.partition) || props.partition < 0) {
@@ -99,7 +101,14 @@ export class PartitionTask {
     this.soughtTo = undefined;
   }
 
-  async close(): Promise<void> {
+  /** Closes the producer after the batch in flight, so that its transaction ends on its own terms. */
+  close(): Promise<void> {
+    const closed = this.turn.then(() => this.closeNow());
+    this.turn = closed;
+    return closed;
+  }
+
+  private async closeNow(): Promise<void> {
     const producer = this.producer;
     this.producer = undefined;
     this.snapshot = undefined;
@@ -127,8 +136,18 @@ export class PartitionTask {
     return { kind: 'seek', offset: String(next) };
   }
 
-  /** Processes one fetched batch in one transaction: results, dead letters, changelog and the input offset. */
-  async process(batch: Batch, now: () => number): Promise<BatchOutcome> {
+  /**
+   * Processes one fetched batch in one transaction: results, dead letters, changelog and the input offset. A kept
+   * partition can get the same records again from the new generation's fetch while the old generation's batch is
+   * still committing; taking turns makes the second call see the first one's position and skip what it did.
+   */
+  process(batch: Batch, now: () => number): Promise<BatchOutcome> {
+    const run = this.turn.then(() => this.processNow(batch, now));
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async processNow(batch: Batch, now: () => number): Promise<BatchOutcome> {
     const producer = this.producer;
     const snapshot = this.snapshot;
     if (!producer || !snapshot) throw new PartitionTaskError(`partition ${this.partition} is not restored`);
@@ -198,7 +217,7 @@ export class PartitionTask {
       await tx.commit();
     } catch (e) {
       await tx.abort().catch(() => undefined);
-      await this.close();
+      await this.closeNow();
       throw e;
     }
     this.snapshot = { states, nextOffset };

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rig } from '../support/rig.ts';
+import { dataset, eventMessages, type ProcessorProcess, produce, StreamFixture } from './harness.ts';
+import { expectedWindows } from './oracle.ts';
+
+interface Logged {
+  readonly msg: string;
+  readonly partitions?: number[];
+  readonly ms?: number;
+}
+
+const logged = (p: ProcessorProcess): Logged[] =>
+  p.log
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Logged)
+    .filter((l) => l.msg === 'partitions assigned' || l.msg === 'window state restored');
+
+/** Partitions a member restored although it already owned them before the assignment that preceded the restore. */
+function reRestored(p: ProcessorProcess): number[] {
+  let previous: number[] = [];
+  let current: number[] = [];
+  const restoredNow = new Set<number>();
+  const wrong: number[] = [];
+  for (const l of logged(p)) {
+    if (l.msg === 'partitions assigned') {
+      previous = current;
+      current = l.partitions ?? [];
+      restoredNow.clear();
+    } else {
+      for (const partition of l.partitions ?? []) {
+        if (previous.includes(partition) && !restoredNow.has(partition)) wrong.push(partition);
+        restoredNow.add(partition);
+      }
+    }
+  }
+  return wrong;
+}
+
+describe('rebalances on the 3-broker cluster with the chart broker settings', () => {
+  let brokers: string;
+  const running: ProcessorProcess[] = [];
+
+  beforeAll(() => {
+    brokers = rig('kafka', 'cluster').KAFKA_BROKERS ?? '';
+  });
+
+  afterAll(async () => {
+    await Promise.all(running.filter((p) => p.running).map((p) => p.crash()));
+  });
+
+  it('restores only the partitions that moved, with one changelog reader group per member, and gives the oracle', async () => {
+    const fx = new StreamFixture(brokers, 3);
+    await fx.createTopics();
+    const sensors = ['A', 'B', 'C', 'D', 'E', 'F'];
+    const events = dataset(61, 9_000, sensors);
+    const env = { SENSORS: sensors.join(',') };
+    const first = fx.startProcessor('keeper', env);
+    running.push(first);
+    await first.started;
+    let second: ProcessorProcess | undefined;
+    let third: ProcessorProcess | undefined;
+    await produce(fx.kafka, fx.topics.events, eventMessages(events), {
+      chunk: 300,
+      pauseMs: 100,
+      sensors,
+      between: async (sent) => {
+        if (sent === 1_800) {
+          second = fx.startProcessor('joiner', env);
+          running.push(second);
+          await second.started;
+        }
+        if (sent === 4_200) {
+          third = fx.startProcessor('late', env);
+          running.push(third);
+          await third.started;
+        }
+        if (sent === 6_600) expect(await second?.terminate()).toBe(0);
+      },
+    });
+    await fx.waitForLag0(120_000);
+    expect(await fx.results()).toEqual(expectedWindows(events, 20));
+    expect(logged(first).filter((l) => l.msg === 'partitions assigned').length, fx.logs()).toBeGreaterThanOrEqual(3);
+    for (const p of [first, second, third]) if (p) expect(reRestored(p), `${p.name}\n${fx.logs(40)}`).toEqual([]);
+
+    const admin = fx.kafka.admin();
+    await admin.connect();
+    const { groups } = await admin.listGroups();
+    await admin.disconnect();
+    const readers = groups.filter((g) => g.groupId.startsWith(`${fx.group}-restore-`));
+    expect(readers).toHaveLength(3);
+    expect(await first.terminate()).toBe(0);
+    expect(await third?.terminate()).toBe(0);
+  });
+});
