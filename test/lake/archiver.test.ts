@@ -127,6 +127,7 @@ describe('archiver into the Iceberg lake', () => {
     while ((await metric(zombie.metricsPort, 'archiver_batch_messages').catch(() => 0)) < 1_000 && Date.now() < deadline) {
       await sleep(100);
     }
+    const readAt = Date.now();
     expect(await metric(zombie.metricsPort, 'archiver_commits_total', { outcome: 'ok' })).toBe(0);
     // Frozen with a batch it has read but not committed; its session expires and the group moves on without it.
     zombie.process.child.kill('SIGSTOP');
@@ -134,7 +135,8 @@ describe('archiver into the Iceberg lake', () => {
     await produce(fx.stream.kafka, fx.stream.topics.events, messages.slice(1_000));
     await fx.waitProcessed(120_000);
     await fx.waitArchived(120_000);
-    // Thawed, it flushes the stale batch at once: the lake refuses it, since the successor holds a newer epoch.
+    // Thawed once its batch is overdue, it flushes the stale batch at once: the lake refuses it, since the successor holds a newer epoch.
+    await sleep(Math.max(0, readAt + 10_500 - Date.now()));
     zombie.process.child.kill('SIGCONT');
     const thawed = Date.now() + 30_000;
     while (!/commit refused|FencedError/.test(zombie.process.log) && Date.now() < thawed) await sleep(250);
