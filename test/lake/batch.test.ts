@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBLake } from '../../apps/lake-batch/src/duckdb-lake.ts';
 import { applyEvent, type WindowResult, type WindowState } from '../../apps/processor/src/window.ts';
 import { rig } from '../support/rig.ts';
-import { type OracleEvent, type OracleGrain, oracleAggregates, oracleWindows } from './oracle.ts';
+import { type OracleEvent, type OracleGrain, oracleAggregates, oracleWindows } from './batch-oracle.ts';
 
 /**
  * The batch job against a real SeaweedFS S3 + Iceberg REST catalog: the test writes events (and the windows the

@@ -157,7 +157,7 @@ export const eventMessages = (events: readonly SensorEvent[]): Message[] =>
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The processor as a separate OS process, started with tsx, so that tests can kill -9 it. */
+/** The processor (or another app's `main.ts`) as a separate OS process, started with tsx, so that tests can kill -9 it. */
 export class ProcessorProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
@@ -166,8 +166,9 @@ export class ProcessorProcess {
   constructor(
     readonly name: string,
     env: NodeJS.ProcessEnv,
+    main = 'apps/processor/src/main.ts',
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'apps/processor/src/main.ts'], {
+    this.child = spawn(process.execPath, ['--import', 'tsx', main], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

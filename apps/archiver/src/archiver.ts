@@ -168,8 +168,12 @@ export class Archiver {
     }
     this.owned = owned;
     this.claimedGeneration = generation;
+    this.commitHint([...claimed.values()]);
     this.props.logger.info(
-      { writer: this.writer, positions: [...claimed.values()].map((p) => `${positionKey(p.topic, p.partition)}@${p.next}#${p.epoch}`) },
+      {
+        writer: this.writer,
+        positions: [...claimed.values()].map((p) => `${positionKey(p.topic, p.partition)}@${p.next}#${p.epoch}`),
+      },
       'partitions claimed in the lake',
     );
   }
@@ -181,11 +185,15 @@ export class Archiver {
     if (!owned || !isRunning() || isStale()) return;
     owned.highWatermark = BigInt(batch.highWatermark);
     this.props.metrics.lag.set({ topic: owned.topic, partition: owned.partition }, Number(owned.highWatermark - owned.committed));
-    if (batch.isEmpty()) return;
+    const first = batch.firstOffset();
+    if (first === null) return;
     const expected = this.batch.nextOffset(batch.topic, batch.partition) ?? owned.next;
-    if (BigInt(batch.firstOffset() ?? '0') > expected && !owned.positioned) {
+    if (BigInt(first) > expected && !owned.positioned) {
       owned.positioned = true;
-      this.props.logger.info({ partition: positionKey(batch.topic, batch.partition), offset: String(expected) }, 'seeking to the lake position');
+      this.props.logger.info(
+        { partition: positionKey(batch.topic, batch.partition), offset: String(expected) },
+        'seeking to the lake position',
+      );
       this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(expected) });
       return;
     }
@@ -197,9 +205,13 @@ export class Archiver {
       if (offset < expected) continue;
       this.batch.consume(batch.topic, batch.partition, offset, owned.next, now);
       const source = { partition: batch.partition, offset, timestamp: Number(m.timestamp) };
-      const reason = isEvents ? this.batch.addEvent(parseEventRow(m.value, source)) : this.batch.addWindow(parseWindowRow(m.value, source));
+      const reason = isEvents
+        ? this.batch.addEvent(parseEventRow(m.value, source))
+        : this.batch.addWindow(parseWindowRow(m.value, source));
       if (reason) this.props.metrics.rejected.inc({ topic: batch.topic, reason });
     }
+    this.batch.pass(batch.topic, batch.partition, BigInt(batch.lastOffset()) + 1n, owned.next, now);
+    this.props.metrics.pending.set(this.batch.messages);
     resolveOffset(batch.lastOffset());
     await heartbeat();
     if (this.batch.messages >= this.props.config.flushRows) {
@@ -226,6 +238,7 @@ export class Archiver {
     const batch = this.batch;
     if (batch.empty) return;
     this.batch = new Batch();
+    this.props.metrics.pending.set(0);
     const generation = this.generation;
     const positions = batch.positions();
     const epochs = new Map<string, bigint>();
@@ -258,7 +271,10 @@ export class Archiver {
     for (const row of batch.events) metrics.latency.observe((at - row.timestamp) / 1000);
     for (const row of batch.windows) metrics.latency.observe((at - row.timestamp) / 1000);
     if (generation === this.generation) this.advance(positions);
-    logger.debug({ events: batch.events.length, windows: batch.windows.length, ms: Math.round(performance.now() - started) }, 'committed');
+    logger.debug(
+      { events: batch.events.length, windows: batch.windows.length, ms: Math.round(performance.now() - started) },
+      'committed',
+    );
   }
 
   /** After a commit: the lake's positions moved; tell Kafka too (a hint for the next assignment). */
@@ -269,6 +285,10 @@ export class Archiver {
       owned.committed = r.next;
       this.props.metrics.lag.set({ topic: r.topic, partition: r.partition }, Number(owned.highWatermark - r.next));
     }
+    this.commitHint(positions);
+  }
+
+  private commitHint(positions: readonly { topic: string; partition: number; next: bigint }[]): void {
     this.consumer
       .commitOffsets(positions.map((r) => ({ topic: r.topic, partition: r.partition, offset: String(r.next) })))
       .catch((e: unknown) => this.props.logger.info({ err: e }, 'could not commit the offset hint to Kafka'));

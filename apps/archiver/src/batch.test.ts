@@ -21,6 +21,21 @@ describe('Batch', () => {
     expect(batch.messages).toBe(3);
   });
 
+  it('passes the offsets a read_committed consumer never sees, without counting messages', () => {
+    const batch = new Batch();
+    batch.pass('results', 0, 4n, 4n, 0);
+    expect(batch.empty).toBe(true);
+    batch.consume('results', 0, 4n, 4n, 0);
+    batch.pass('results', 0, 6n, 4n, 0);
+    batch.pass('results', 0, 5n, 4n, 0);
+    batch.pass('results', 1, 3n, 1n, 0);
+    expect(batch.positions()).toEqual([
+      { topic: 'results', partition: 0, start: 4n, next: 6n },
+      { topic: 'results', partition: 1, start: 1n, next: 3n },
+    ]);
+    expect(batch.messages).toBe(1);
+  });
+
   it('refuses an offset it has already covered', () => {
     const batch = new Batch();
     batch.consume('events', 0, 5n, 5n, 0);

@@ -32,8 +32,9 @@ export class Batch {
     return this.messageCount;
   }
 
+  /** No message read and no offset passed since the last commit. */
   get empty(): boolean {
-    return this.messageCount === 0;
+    return this.ranges.size === 0;
   }
 
   /** When the oldest message of the batch was read (epoch ms), if any. */
@@ -55,18 +56,32 @@ export class Batch {
    * partition enters the batch; offsets must be at least `start` and increase.
    */
   consume(topic: string, partition: number, offset: bigint, start: bigint, now: number): void {
+    const range = this.range(topic, partition, start, now);
+    if (offset < range.next) {
+      throw new BatchError(`offset ${offset} of ${topic}/${partition} is below the batch's next offset ${range.next}`);
+    }
+    range.next = offset + 1n;
+    this.messageCount++;
+  }
+
+  /**
+   * Moves a partition's next offset up to `next` without a message: past the records a read_committed consumer
+   * never sees (transaction markers, aborted messages), so that the position reaches the end of the partition.
+   */
+  pass(topic: string, partition: number, next: bigint, start: bigint, now: number): void {
+    if (next <= (this.ranges.get(key(topic, partition))?.next ?? start)) return;
+    this.range(topic, partition, start, now).next = next;
+  }
+
+  private range(topic: string, partition: number, start: bigint, now: number): PositionRange {
     const k = key(topic, partition);
     let range = this.ranges.get(k);
     if (!range) {
       range = { topic, partition, start, next: start };
       this.ranges.set(k, range);
     }
-    if (offset < range.next) {
-      throw new BatchError(`offset ${offset} of ${topic}/${partition} is below the batch's next offset ${range.next}`);
-    }
-    range.next = offset + 1n;
-    this.messageCount++;
     this.firstAt ??= now;
+    return range;
   }
 
   /** Adds a parsed `events` message's row; returns why it was rejected, if it was. */

@@ -1,5 +1,5 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { duckdbCreateTable, eventsTable, positionsTable, windowsTable } from '@stratus/config/lake-tables';
+import { duckdbCreateTable, eventsTable, type LakeTable, positionsTable, windowsTable } from '@stratus/config/lake-tables';
 import type { PositionRange } from './batch.ts';
 import type { LakeConnection } from './config.ts';
 import type { EventRow, WindowRow } from './rows.ts';
@@ -33,6 +33,7 @@ export interface LakeTables {
 const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 const CATALOG = 'lake';
+const columns = (table: LakeTable) => table.columns.map((c) => ident(c.name)).join(', ');
 
 /** SQL that loads the extensions from the given directory and attaches the Iceberg REST catalog as `lake`. */
 export function attachStatements(c: LakeConnection): string[] {
@@ -189,18 +190,21 @@ export class Lake {
           );
         }
       }
+      // Columns by name: a column added to a table later (schema evolution) stays null in these rows.
       const at = `epoch_ms(${now})::TIMESTAMPTZ`;
       if (batch.events.length > 0) {
         await this.db.run(
-          `INSERT INTO ${this.table('events')} SELECT id, sensor, value, epoch_ms(ts_ms)::TIMESTAMPTZ, kafka_partition, ` +
-            `kafka_offset, epoch_ms(kafka_ts_ms)::TIMESTAMPTZ, ${at} FROM memory.main.${STAGE_EVENTS}`,
+          `INSERT INTO ${this.table('events')} (${columns(eventsTable)}) SELECT id, sensor, value, ` +
+            `epoch_ms(ts_ms)::TIMESTAMPTZ, kafka_partition, kafka_offset, epoch_ms(kafka_ts_ms)::TIMESTAMPTZ, ${at} ` +
+            `FROM memory.main.${STAGE_EVENTS}`,
         );
       }
       if (batch.windows.length > 0) {
         await this.db.run(
-          `INSERT INTO ${this.table('windows')} SELECT sensor, window_seq, avg, count, first_id, last_id, ` +
-            'epoch_ms(from_ts_ms)::TIMESTAMPTZ, epoch_ms(to_ts_ms)::TIMESTAMPTZ, epoch_ms(emitted_at_ms)::TIMESTAMPTZ, ' +
-            `kafka_partition, kafka_offset, epoch_ms(kafka_ts_ms)::TIMESTAMPTZ, ${at} FROM memory.main.${STAGE_WINDOWS}`,
+          `INSERT INTO ${this.table('windows')} (${columns(windowsTable)}) SELECT sensor, window_seq, avg, count, ` +
+            'first_id, last_id, epoch_ms(from_ts_ms)::TIMESTAMPTZ, epoch_ms(to_ts_ms)::TIMESTAMPTZ, ' +
+            `epoch_ms(emitted_at_ms)::TIMESTAMPTZ, kafka_partition, kafka_offset, epoch_ms(kafka_ts_ms)::TIMESTAMPTZ, ${at} ` +
+            `FROM memory.main.${STAGE_WINDOWS}`,
         );
       }
       await this.insertPositions(
@@ -258,9 +262,11 @@ export class Lake {
   private async insertPositions(positions: readonly Position[], writer: string, now: number): Promise<void> {
     if (positions.length === 0) return;
     const values = positions
-      .map((p) => `(${literal(p.topic)}, ${p.partition}, ${p.next}, ${p.epoch}, ${literal(writer)}, epoch_ms(${now})::TIMESTAMPTZ)`)
+      .map(
+        (p) => `(${literal(p.topic)}, ${p.partition}, ${p.next}, ${p.epoch}, ${literal(writer)}, epoch_ms(${now})::TIMESTAMPTZ)`,
+      )
       .join(', ');
-    await this.db.run(`INSERT INTO ${this.table('positions')} VALUES ${values}`);
+    await this.db.run(`INSERT INTO ${this.table('positions')} (${columns(positionsTable)}) VALUES ${values}`);
   }
 
   private async transaction<T>(body: () => Promise<T>): Promise<T> {

@@ -40,6 +40,11 @@ export class ArchiverMetrics {
     labelNames: ['topic', 'partition'],
     registers: [this.registry],
   });
+  readonly pending = new Gauge({
+    name: 'archiver_batch_messages',
+    help: 'Messages read into the open batch and not yet committed.',
+    registers: [this.registry],
+  });
   readonly lastCommit = new Gauge({
     name: 'archiver_last_commit_timestamp_seconds',
     help: 'Unix time of the last successful lake commit (0 before the first).',

@@ -29,9 +29,17 @@ export interface WindowRow extends Source {
 }
 
 /** Why a message was kept out of the tables. */
-export type RejectReason = 'invalid-json' | 'not-an-object' | 'missing-field' | 'invalid-field' | 'non-numeric-value' | 'non-finite-value';
+export type RejectReason =
+  | 'invalid-json'
+  | 'not-an-object'
+  | 'missing-field'
+  | 'invalid-field'
+  | 'non-numeric-value'
+  | 'non-finite-value';
 
-export type Parsed<T> = { readonly ok: true; readonly row: T } | { readonly ok: false; readonly reason: RejectReason; readonly message: string };
+export type Parsed<T> =
+  | { readonly ok: true; readonly row: T }
+  | { readonly ok: false; readonly reason: RejectReason; readonly message: string };
 
 /** An `events` message becomes a row exactly when the processor accepts it; the rest it has dead-lettered. */
 export function parseEventRow(value: Buffer | null, source: Source): Parsed<EventRow> {
@@ -55,7 +63,8 @@ export function parseWindowRow(value: Buffer | null, source: Source): Parsed<Win
   } catch (e) {
     return reject('invalid-json', (e as Error).message);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return reject('not-an-object', 'a result must be a JSON object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return reject('not-an-object', 'a result must be a JSON object');
   const r = raw as Record<string, unknown>;
   const missing = WINDOW_FIELDS.filter((k) => r[k] === undefined || r[k] === null);
   if (missing.length > 0) return reject('missing-field', `missing ${missing.join(', ')}`);
@@ -65,7 +74,8 @@ export function parseWindowRow(value: Buffer | null, source: Source): Parsed<Win
   if (!Number.isSafeInteger(r.count) || (r.count as number) < 1 || (r.count as number) > 2_147_483_647) {
     return reject('invalid-field', 'count must be a positive 32-bit integer');
   }
-  if (!Number.isSafeInteger(r.window) || (r.window as number) < 1) return reject('invalid-field', 'window must be a positive integer');
+  if (!Number.isSafeInteger(r.window) || (r.window as number) < 1)
+    return reject('invalid-field', 'window must be a positive integer');
   for (const k of ['firstId', 'lastId', 'fromTs', 'toTs', 'emittedAt'] as const) {
     if (!nonNegativeInt(r[k])) return reject('invalid-field', `${k} must be a non-negative integer`);
   }

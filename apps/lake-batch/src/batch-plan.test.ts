@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { type OracleEvent, oracleAggregates, oracleWindows } from '../../../test/lake/oracle.ts';
+import { type OracleEvent, oracleAggregates, oracleWindows } from '../../../test/lake/batch-oracle.ts';
 import { batchPlan, bindPeriod, type LakeNames } from './batch-plan.ts';
 import { duckdb, spark } from './dialect.ts';
 import { parsePeriod } from './period.ts';
