@@ -7,7 +7,6 @@ import { APPS, imageRef, parseConfig } from '@stratus/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { composeFile, POSTGRES_DIR } from '../../packages/infra/src/web-cloud-init.ts';
-import { rig, rigCommand } from '../support/rig.ts';
 
 /**
  * The web server's compose project, for real: the compose file the web server gets, run by nerdctl compose on the
@@ -28,6 +27,17 @@ const NEXT = '0.1.1';
 
 let env: Record<string, string>;
 let nerdctl: string;
+
+/** A rig service's `start` (idempotent), without blocking the event loop: its `KEY=value` lines. */
+async function rig(service: string): Promise<Record<string, string>> {
+  const { stdout } = await run('bash', [join(root, 'scripts/rig', `${service}.sh`), 'start'], { encoding: 'utf8', cwd: root });
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
 
 async function inCluster(...args: string[]): Promise<string> {
   const { stdout } = await run('bash', [join(root, 'scripts/rig/cluster.sh'), 'exec', ...args], {
@@ -106,12 +116,15 @@ describe('the web server compose project on containerd (nerdctl compose), across
   beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
     mkdirSync(join(work, 'cni'), { recursive: true });
-    rig('images');
-    env = rig('cluster');
-    nerdctl = rig('nerdctl').NERDCTL ?? '';
-    const loaded = new Set(rigCommand('cluster', 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q').split('\n'));
+    await rig('images');
+    env = await rig('cluster');
+    nerdctl = (await rig('nerdctl')).NERDCTL ?? '';
+    const { stdout } = await run('bash', [join(root, 'scripts/rig/cluster.sh'), 'ctr', 'images', 'ls', '-q'], {
+      encoding: 'utf8',
+    });
+    const loaded = new Set(stdout.split('\n'));
     if (APPS.some((app) => !loaded.has(imageRef(config, app)))) {
-      rigCommand('images', 'load', `unix://${env.CONTAINERD_ADDRESS}`);
+      await run('bash', [join(root, 'scripts/rig/images.sh'), 'load', `unix://${env.CONTAINERD_ADDRESS}`], { cwd: root });
     }
     for (const app of ['backend', 'frontend'] as const) {
       const ref = imageRef(config, app);
