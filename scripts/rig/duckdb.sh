@@ -10,10 +10,12 @@ source "$(dirname "$0")/lib.sh"
 VERSION=${DUCKDB_VERSION:-$(sed -nE "s/^ *duckdb: semver\.default\('([0-9.]+)'\).*/\1/p" "$RIG_ROOT/packages/config/src/schema.ts")}
 [[ $VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "cannot read versions.duckdb from packages/config/src/schema.ts"
 EXTENSIONS=(httpfs iceberg avro)
-case "$(uname -m)" in
-  x86_64) PLATFORM=linux_amd64 WHEEL_PLATFORM=manylinux2014_x86_64 ;;
-  aarch64) PLATFORM=linux_arm64 WHEEL_PLATFORM=manylinux2014_aarch64 ;;
-  *) die "no DuckDB extension wheels for $(uname -m)" ;;
+# DUCKDB_ARCH picks another machine's extensions (an image built for another platform): amd64 or arm64.
+ARCH=${DUCKDB_ARCH:-$(uname -m)}
+case "$ARCH" in
+  x86_64 | amd64) PLATFORM=linux_amd64 WHEEL_PLATFORM=manylinux2014_x86_64 ;;
+  aarch64 | arm64) PLATFORM=linux_arm64 WHEEL_PLATFORM=manylinux2014_aarch64 ;;
+  *) die "no DuckDB extension wheels for $ARCH" ;;
 esac
 DIR=$RIG_CACHE/duckdb-extensions
 TARGET=$DIR/v$VERSION/$PLATFORM

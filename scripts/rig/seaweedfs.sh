@@ -43,7 +43,8 @@ running() { pid_alive "$STATE/weed.pid" && [[ -f $ENV_FILE ]]; }
 
 # catalog_ready PORT: the Iceberg REST catalog answers for the warehouse (the table bucket exists).
 catalog_ready() {
-  curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/v1/config?warehouse=s3://$WAREHOUSE/" 2>/dev/null
+  python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+    "http://127.0.0.1:$1/v1/config?warehouse=s3://$WAREHOUSE/" 2>/dev/null
 }
 
 start() {

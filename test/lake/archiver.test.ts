@@ -1,9 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Message } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessorProcess } from '../stream/harness.ts';
 import { dataset, eventMessages, produce, sleep } from '../stream/harness.ts';
 import { type ArchiverHandle, LakeFixture, type LakeRig, lakeRig, metric, waitFor } from './harness.ts';
 import { duplicateSources, eventRows, expectedEventRows, expectedWindowRows, windowRows } from './oracle.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('archiver into the Iceberg lake', () => {
   let rigs: LakeRig;
@@ -168,5 +175,39 @@ describe('archiver into the Iceberg lake', () => {
     expect(new Set(after?.rows.map((r) => r.unit))).toEqual(new Set([null]));
     expect(after?.files).toEqual(expect.arrayContaining(before?.files ?? ['none']));
     expect((after?.files.length ?? 0) > (before?.files.length ?? 0)).toBe(true);
+  }, 300_000);
+
+  it('says it is unhealthy while the lake refuses commits, then exits non-zero (crash-only)', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'stratus-lake-down-'));
+    const seaweedfs = (verb: string) =>
+      execFileSync('bash', ['scripts/rig/seaweedfs.sh', verb], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, STRATUS_RIG_STATE: state },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+    try {
+      const lake = Object.fromEntries(
+        seaweedfs('start')
+          .split('\n')
+          .filter((l) => l.includes('='))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      const fx = new LakeFixture({ ...rigs, lake });
+      await fx.stream.createTopics();
+      const archiver = track(await fx.startArchiver('archiver', { COMMIT_RETRY_MS: '8000', FLUSH_INTERVAL_MS: '300' }));
+      await produce(fx.stream.kafka, fx.stream.topics.events, eventMessages(dataset(25, 100)));
+      await fx.waitArchived(120_000);
+      const health = async () => (await fetch(`http://127.0.0.1:${archiver.metricsPort}/healthz`)).status;
+      expect(await health()).toBe(200);
+      seaweedfs('stop');
+      await produce(fx.stream.kafka, fx.stream.topics.events, eventMessages(dataset(25, 100, ['A', 'B', 'C'], 101)));
+      expect(await waitFor(async () => (await health()) === 503, 60_000)).toBe(true);
+      expect(await archiver.process.exited).toBe(1);
+      expect(archiver.process.log).toMatch(/archiver giving up/);
+    } finally {
+      seaweedfs('stop');
+      rmSync(state, { recursive: true, force: true });
+    }
   }, 300_000);
 });

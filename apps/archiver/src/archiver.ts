@@ -151,18 +151,18 @@ export class Archiver {
   private async claim(): Promise<void> {
     const generation = this.generation;
     const assignment = this.assignment;
-    const low = new Map<string, { low: bigint; high: bigint }>();
+    const ends = new Map<string, { low: bigint; high: bigint }>();
     for (const topic of new Set(assignment.map((a) => a.topic))) {
       for (const o of await this.admin.fetchTopicOffsets(topic)) {
-        low.set(positionKey(topic, o.partition), { low: BigInt(o.low), high: BigInt(o.high) });
+        ends.set(positionKey(topic, o.partition), { low: BigInt(o.low), high: BigInt(o.high) });
       }
     }
-    const keys = assignment.map((a) => ({ ...a, fallback: low.get(positionKey(a.topic, a.partition))?.low ?? 0n }));
+    const keys = assignment.map((a) => ({ ...a, fallback: ends.get(positionKey(a.topic, a.partition))?.low ?? 0n }));
     const claimed = await this.withRetries('claim', () => this.props.lake.claim(keys, this.writer, Date.now()));
     if (generation !== this.generation) return;
     const owned = new Map<string, Owned>();
     for (const [k, p] of claimed) {
-      const high = low.get(k)?.high ?? p.next;
+      const high = ends.get(k)?.high ?? p.next;
       owned.set(k, { ...p, committed: p.next, highWatermark: high, positioned: false });
       this.props.metrics.lag.set({ topic: p.topic, partition: p.partition }, Number(high - p.next));
     }
