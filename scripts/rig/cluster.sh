@@ -706,12 +706,9 @@ start() {
 
   wait_for 30 containerd test -S "$SOCK"
   # Containers a killed run left in containerd's store would be adopted by no one.
-  local c
-  for c in $(ctr_ -n k8s.io containers ls -q); do
-    ctr_ -n k8s.io tasks kill -s SIGKILL "$c" >/dev/null 2>&1 || true
-    ctr_ -n k8s.io tasks delete -f "$c" >/dev/null 2>&1 || true
-    ctr_ -n k8s.io containers delete "$c" >/dev/null 2>&1 || true
-  done
+  local stale=()
+  mapfile -t stale < <(remove_containers)
+  remove_task_leftovers "${stale[@]}"
   load_rig_images
 
   log "starting kubelet, kube-proxy, local-path provisioner"
@@ -779,7 +776,7 @@ ns_pids() {
     [[ ${p#/proc/} == "$$" || ${p#/proc/} == "$BASHPID" ]] && continue
     [[ -n $mnt && $(stat -L -c %i "$p/ns/mnt" 2>/dev/null) == "$mnt" ]] ||
       [[ -n $net && $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$net" ]] ||
-      tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$STATE/" || continue
+      { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF "$STATE/" || continue
     grep -q '^State:.*Z' "$p/status" 2>/dev/null || echo "${p#/proc/}"
   done
 }
@@ -813,35 +810,42 @@ remove_cgroups() {
   return 0
 }
 
-# A task killed rather than deleted leaves its shim's socket in /run/containerd/s (named sha256(address/namespace/id))
-# and, for a pod sandbox, libcni's cached results in /var/lib/cni/results.
+# A task killed rather than deleted leaves its shim's socket in /run/containerd/s (named sha256(address/namespace/id));
+# a sandbox removed without the CRI's teardown leaves libcni's cached results in /var/lib/cni/results.
 remove_task_leftovers() {
-  local dir ns id
+  local dir id
   for dir in "$RUN"/containerd/io.containerd.runtime.v2.task/*/*; do
     [[ -d $dir ]] || continue
-    id=$(basename "$dir") ns=$(basename "$(dirname "$dir")")
-    rm -f "/run/containerd/s/$(printf %s "$SOCK/$ns/$id" | sha256sum | cut -d' ' -f1)" \
-      "/var/lib/cni/results/cni-loopback-$id-lo" "/var/lib/cni/results/stratus-$ID-$id-eth0"
+    rm -f "/run/containerd/s/$(printf %s "$SOCK/$(basename "$(dirname "$dir")")/$(basename "$dir")" | sha256sum | cut -d' ' -f1)"
+  done
+  for id in "$@"; do rm -f "/var/lib/cni/results/cni-loopback-$id-lo" "/var/lib/cni/results/stratus-$ID-$id-eth0"; done
+}
+
+# remove_containers: every container in containerd's k8s.io namespace, killed and deleted; prints their ids.
+remove_containers() {
+  local c
+  for c in $(ctr_ -n k8s.io containers ls -q 2>/dev/null); do
+    ctr_ -n k8s.io tasks kill -s SIGKILL "$c" >/dev/null 2>&1 || true
+    ctr_ -n k8s.io tasks delete -f "$c" >/dev/null 2>&1 || true
+    ctr_ -n k8s.io containers delete "$c" >/dev/null 2>&1 || true
+    echo "$c"
   done
 }
 
 stop() {
-  local name
-  stop_pid socat 2
-  for name in local-path-provisioner kube-router kube-proxy kubelet; do stop_pid "$name" 10; done
+  local name ids=()
+  stop_pid socat 1
+  for name in local-path-provisioner kube-router kube-proxy kubelet; do stop_pid "$name" 3; done
   kill_all cgroup_pids || true
-  if [[ -S $SOCK ]] && running_pid "$RUN/containerd.pid"; then
-    local c
-    for c in $(ctr_ -n k8s.io tasks ls -q 2>/dev/null); do ctr_ -n k8s.io tasks delete -f "$c" >/dev/null 2>&1 || true; done
-  fi
-  for name in kube-scheduler kube-controller-manager kube-apiserver containerd etcd; do stop_pid "$name" 10; done
+  if [[ -S $SOCK ]] && running_pid "$RUN/containerd.pid"; then mapfile -t ids < <(remove_containers); fi
+  for name in kube-scheduler kube-controller-manager kube-apiserver containerd etcd; do stop_pid "$name" 3; done
   kill_all ns_pids || true
-  remove_task_leftovers
+  remove_task_leftovers "${ids[@]}"
   if [[ -e $STATE/ns/mnt ]]; then umount "$STATE/ns/mnt" 2>/dev/null || umount -l "$STATE/ns/mnt" 2>/dev/null || true; fi
   if mountpoint -q "$STATE/ns" 2>/dev/null; then umount "$STATE/ns"; fi
   ip netns del "$NETNS" 2>/dev/null || true
   ip link del "$HOST_IF" 2>/dev/null || true
-  rm -f /var/lib/cni/results/stratus-"$ID"-* "$SOCK" "$SOCK.ttrpc"
+  rm -f "$SOCK" "$SOCK.ttrpc"
   remove_cgroups
   rm -f "$ENV_FILE"
 }
