@@ -769,16 +769,24 @@ stop_pid() { # NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS
 # Pids of every process in the cluster's mount or network namespace or naming its state directory (the daemons,
 # containerd's shims, anything exec'd there), but this script.
 ns_pids() {
-  local mnt net p
-  mnt=$(stat -L -c %i "$STATE/ns/mnt" 2>/dev/null) || mnt=
-  net=$(stat -L -c %i "/run/netns/$NETNS" 2>/dev/null) || net=
-  for p in /proc/[0-9]*; do
-    [[ ${p#/proc/} == "$$" || ${p#/proc/} == "$BASHPID" ]] && continue
-    [[ -n $mnt && $(stat -L -c %i "$p/ns/mnt" 2>/dev/null) == "$mnt" ]] ||
-      [[ -n $net && $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$net" ]] ||
-      { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF "$STATE/" || continue
-    grep -q '^State:.*Z' "$p/status" 2>/dev/null || echo "${p#/proc/}"
-  done
+  local mnt net
+  mnt=$(stat -L -c %i "$STATE/ns/mnt" 2>/dev/null) || mnt=0
+  net=$(stat -L -c %i "/run/netns/$NETNS" 2>/dev/null) || net=0
+  python3 - "$mnt" "$net" "$STATE/" "$$" <<'PY'
+import os, sys
+mnt, net, state, me = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode(), int(sys.argv[4])
+for p in os.listdir('/proc'):
+    if not p.isdigit() or int(p) in (me, os.getpid()):
+        continue
+    try:
+        if open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()[0] == 'Z':
+            continue
+        ours = os.stat(f'/proc/{p}/ns/mnt').st_ino == mnt or os.stat(f'/proc/{p}/ns/net').st_ino == net
+        if ours or state in open(f'/proc/{p}/cmdline', 'rb').read():
+            print(p)
+    except OSError:
+        pass
+PY
 }
 
 # Pids of every process in the kubelet's cgroups: the containers, which have namespaces of their own.
