@@ -2,6 +2,7 @@
 # Quick start 2: the whole suite. Installs, prepares the service rig, then lint, typecheck, dist freshness, unit and integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/node-env.sh
 bash scripts/setup.sh
 trap 'bash scripts/rig/down.sh' EXIT
 bash scripts/rig/prepare.sh

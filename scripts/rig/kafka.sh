@@ -22,6 +22,11 @@ JVM_OPTS=(-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupan
 
 install() {
   [[ -f $LIBS/.complete ]] && return 0
+  # prepare.sh installs side by side, and the image rig installs Kafka too: one resolution at a time.
+  mkdir -p "$HOME_DIR"
+  exec {lock}>"$HOME_DIR/.lock"
+  flock "$lock"
+  [[ -f $LIBS/.complete ]] && return 0
   command -v java >/dev/null || die "java (17 or newer) is needed: apt-get install openjdk-17-jre-headless"
   command -v mvn >/dev/null || die "maven is needed: apt-get install maven"
   log "resolving Apache Kafka $KAFKA_VERSION from Maven Central"

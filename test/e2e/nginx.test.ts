@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { defaults } from '@stratus/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appBuilds, dockerfileStage, DOCKERFILE as IMAGE_DOCKERFILE } from '../../scripts/images.ts';
 import { rig } from '../support/rig.ts';
 import { BackendProcess, freePort } from './backend-process.ts';
 import { DnsStub } from './dns-stub.ts';
@@ -11,7 +12,13 @@ import { buildFrontend, dropDatabase, freshDatabase, frontend } from './fixtures
 import { entrypointEnv, NginxServer, renderTemplate } from './nginx-server.ts';
 
 const TEMPLATE = readFileSync(join(frontend, 'nginx/default.conf.template'), 'utf8');
-const DOCKERFILE = readFileSync(join(frontend, 'Dockerfile'), 'utf8');
+const FRONTEND_BUILD = appBuilds(defaults).find((build) => build.app === 'frontend');
+/** The frontend's stage of the app Dockerfile, with the build arguments config gives it. */
+const DOCKERFILE = dockerfileStage(
+  readFileSync(IMAGE_DOCKERFILE, 'utf8'),
+  FRONTEND_BUILD?.target ?? '',
+  FRONTEND_BUILD?.buildArgs ?? {},
+);
 const RESOLV_CONF = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
 /** Where the image copies the build; the test's copy of the rendered config points at its own build instead. */
 const IMAGE_ROOT = 'root /usr/share/nginx/html;';

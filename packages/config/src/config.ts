@@ -129,3 +129,41 @@ export const APPS: readonly AppName[] = ['backend', 'frontend', 'producer', 'pro
 export function imageRef(config: StratusConfig, app: AppName): string {
   return `${config.images.registry}/${config.images.owner}/${app}:${config.version}`;
 }
+
+/** How `apps/Dockerfile` builds an app's image: its runtime stage and the build arguments config decides. */
+export interface ImageBuild {
+  readonly app: AppName;
+  readonly image: string;
+  readonly target: 'node-app' | 'frontend';
+  readonly buildArgs: Readonly<Record<string, string>>;
+}
+
+/** The port each app answers its health check on: the API port, the frontend's port or a worker's metrics port. */
+export function appPort(config: StratusConfig, app: AppName): number {
+  switch (app) {
+    case 'backend':
+      return config.todo.backend.port;
+    case 'frontend':
+      return config.todo.frontend.port;
+    case 'producer':
+      return config.stream.producer.metricsPort;
+    case 'processor':
+      return config.stream.processor.metricsPort;
+  }
+}
+
+/** The target and build arguments of one app image; `pnpmVersion` is the workspace's `packageManager` version. */
+export function imageBuild(config: StratusConfig, app: AppName, pnpmVersion: string): ImageBuild {
+  return {
+    app,
+    image: imageRef(config, app),
+    target: app === 'frontend' ? 'frontend' : 'node-app',
+    buildArgs: {
+      APP: app,
+      PORT: String(appPort(config, app)),
+      NODE_VERSION: config.versions.node,
+      NGINX_VERSION: config.versions.nginx,
+      PNPM_VERSION: pnpmVersion,
+    },
+  };
+}

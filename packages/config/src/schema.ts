@@ -35,6 +35,8 @@ export const stratusConfigSchema = z
     version: semver.default('0.1.0'),
     versions: z
       .object({
+        /** Node.js: the apps' images (`node:<this>-alpine`), CI and the test run (scripts/node.sh). */
+        node: semver.default('24.22.3'),
         kafka: semver.default('4.4.0'),
         postgres: z
           .string()

@@ -1,0 +1,308 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APPS, appPort, imageRef, loadConfig } from '@stratus/config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCharts } from '../../packages/k8s/src/synth.ts';
+import { manifestBaseImages, qualifiedRef } from '../../scripts/images.ts';
+import { buildah, type ContainerProps, imageConfig, OciContainer, resolveUser } from '../support/oci-container.ts';
+import { rig } from '../support/rig.ts';
+
+const config = loadConfig();
+/** What no registry reachable from here has; the rig says so and builds the rest. */
+const UNAVAILABLE = ['grafana/grafana', 'registry.k8s.io/kube-state-metrics/kube-state-metrics'];
+/** The uid each upstream image runs as by default (postgres starts as root and drops to its postgres user, 999). */
+const UPSTREAM_USERS: Record<string, number | undefined> = {
+  node: 1000,
+  'nginxinc/nginx-unprivileged': 101,
+  postgres: 0,
+  'apache/kafka': 1000,
+  'prom/prometheus': 65534,
+  'prom/node-exporter': 65534,
+};
+
+interface ManifestContainer {
+  readonly image: string;
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly env?: { name: string; value?: string; valueFrom?: unknown }[];
+  readonly securityContext?: { runAsUser?: number; runAsGroup?: number; readOnlyRootFilesystem?: boolean };
+  readonly volumeMounts?: { name: string; mountPath: string }[];
+}
+
+/** Every container of the synthesized manifests, with the pod's security context folded in. */
+function manifestContainers(): ManifestContainer[] {
+  const out: ManifestContainer[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const record = node as Record<string, unknown>;
+    const spec = record.spec as { securityContext?: { runAsUser?: number }; containers?: ManifestContainer[] } | undefined;
+    if (spec?.containers) {
+      for (const c of spec.containers) out.push({ ...c, securityContext: { ...spec.securityContext, ...c.securityContext } });
+    }
+    for (const value of Object.values(record)) visit(value);
+  };
+  for (const { chart } of buildCharts(config).files) visit(chart.toJson());
+  return out;
+}
+
+const containers = manifestContainers();
+/** The long-running container on `image` (not a Job's, such as the processor image's `topics` command). */
+function container(image: string): ManifestContainer {
+  const on = containers.filter((c) => c.image === image);
+  const found = on.find((c) => !c.command?.includes('topics')) ?? on[0];
+  if (!found) throw new Error(`no container in the manifests runs ${image}`);
+  return found;
+}
+
+/** A manifest container as the kubelet would run it: its uid, command, env (Secrets given here), read-only root. */
+function asManifest(image: string, secrets: Record<string, string> = {}, override: Partial<ContainerProps> = {}): ContainerProps {
+  const c = container(image);
+  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? secrets[e.name] ?? '']));
+  const uid = c.securityContext?.runAsUser;
+  return {
+    image,
+    ...(uid === undefined ? {} : { user: { uid, gid: c.securityContext?.runAsGroup ?? uid } }),
+    ...(c.command ? { command: c.command } : {}),
+    ...(c.args ? { args: c.args } : {}),
+    env,
+    readOnlyRoot: c.securityContext?.readOnlyRootFilesystem ?? false,
+    writable: (c.volumeMounts ?? []).map((m) => m.mountPath),
+    ...override,
+  };
+}
+
+const running: OciContainer[] = [];
+function start(props: ContainerProps): OciContainer {
+  const c = OciContainer.start(props);
+  running.push(c);
+  return c;
+}
+
+let images: string[] = [];
+beforeAll(() => {
+  images = (rig('images').IMAGES ?? '').split(' ');
+}, 60 * 60_000);
+
+afterAll(async () => {
+  for (const c of running) await c.stop();
+});
+
+describe('the image rig', () => {
+  it('builds every app image and every image the manifests run, except those no registry here has', () => {
+    const wanted = [...APPS.map((app) => imageRef(config, app)), ...manifestBaseImages(config).keys()];
+    const left = wanted.filter((ref) => UNAVAILABLE.some((repo) => ref.startsWith(`${repo}:`)));
+    console.log(`not built, not to be had offline: ${left.join(', ')}`);
+    expect(left).toHaveLength(UNAVAILABLE.length);
+    expect(images.sort()).toEqual(
+      wanted
+        .filter((ref) => !left.includes(ref))
+        .map(qualifiedRef)
+        .sort(),
+    );
+  });
+
+  it("runs each image as upstream's user when nothing says otherwise", () => {
+    const bases = [...manifestBaseImages(config).keys()].filter((ref) => !UNAVAILABLE.some((repo) => ref.startsWith(`${repo}:`)));
+    const expected: [string, number | undefined][] = [
+      ...APPS.map((app): [string, number | undefined] => [
+        imageRef(config, app),
+        UPSTREAM_USERS[app === 'frontend' ? 'nginxinc/nginx-unprivileged' : 'node'],
+      ]),
+      ...bases.map((ref): [string, number | undefined] => [ref, UPSTREAM_USERS[ref.slice(0, ref.lastIndexOf(':'))]]),
+    ];
+    for (const [image, uid] of expected) {
+      const id = `stratus-uid-${process.pid}`;
+      buildah('from', '--pull-never', '--name', id, image);
+      try {
+        expect(resolveUser(buildah('mount', id), imageConfig(image).User).uid, image).toBe(uid);
+      } finally {
+        buildah('rm', id);
+      }
+    }
+  });
+});
+
+describe('postgres stand-in', () => {
+  const image = `postgres:${config.versions.postgres}`;
+  const password = 'pw-images-test';
+  let data = '';
+  beforeAll(() => {
+    data = mkdtempSync(join(tmpdir(), 'stratus-pgdata-'));
+    chmodSync(data, 0o777);
+  });
+  afterAll(() => rmSync(data, { recursive: true, force: true }));
+
+  it("initializes PGDATA from POSTGRES_* as the manifest's uid under a read-only root with only the chart's paths writable", async () => {
+    const props = asManifest(image, { POSTGRES_PASSWORD: password });
+    expect(props.readOnlyRoot).toBe(true);
+    expect([...(props.writable ?? [])].sort()).toEqual(['/tmp', '/var/lib/postgresql/data', '/var/run/postgresql']);
+    const db = start({
+      ...props,
+      writable: props.writable?.filter((p) => p !== '/var/lib/postgresql/data'),
+      volumes: { '/var/lib/postgresql/data': data },
+    });
+    await db.waitFor('initdb, then ready', () =>
+      /init process complete[\s\S]*ready to accept connections/.test(db.logs()) ? true : undefined,
+    );
+    expect(db.initUid()).toBe(props.user?.uid);
+    const env = props.env ?? {};
+    const psql = (host: string, sql: string, pw: string) =>
+      db.exec(
+        ['psql', '-h', host, '-p', env.PGPORT ?? '', '-U', env.POSTGRES_USER ?? '', '-d', env.POSTGRES_DB ?? '', '-Atc', sql],
+        {
+          PGPASSWORD: pw,
+        },
+      );
+    // initdb trusts loopback, like upstream's; other addresses get the POSTGRES_HOST_AUTH_METHOD line (scram-sha-256).
+    db.addAddress('10.254.0.2');
+    const query = await psql('10.254.0.2', 'select current_user, current_database()', password);
+    expect(query.stderr).toBe('');
+    expect(query.stdout.trim()).toBe(`${env.POSTGRES_USER}|${env.POSTGRES_DB}`);
+    const wrong = await psql('10.254.0.2', 'select 1', 'not-the-password');
+    expect(wrong.stderr).toMatch(/password authentication failed/);
+    expect((await db.exec(['touch', '/var/lib/postgresql/elsewhere'])).stderr).toMatch(/Read-only file system/);
+    await db.stop();
+
+    const again = start({
+      ...props,
+      writable: props.writable?.filter((p) => p !== '/var/lib/postgresql/data'),
+      volumes: { '/var/lib/postgresql/data': data },
+    });
+    await again.waitFor('restart on the same data', () =>
+      /Skipping initialization[\s\S]*ready to accept connections/.test(again.logs()) ? true : undefined,
+    );
+  });
+
+  it('initializes as a uid that has no passwd entry, as a runAsUser may be', async () => {
+    const db = start({
+      image,
+      user: { uid: 10999, gid: 10999 },
+      env: { POSTGRES_HOST_AUTH_METHOD: 'trust', PGDATA: '/var/lib/postgresql/data/pgdata' },
+      writable: ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'],
+    });
+    await db.waitFor('initdb, then ready', () =>
+      /init process complete[\s\S]*ready to accept connections/.test(db.logs()) ? true : undefined,
+    );
+    expect(db.initUid()).toBe(10999);
+  });
+
+  it('refuses to initialize without a password, saying what to set', async () => {
+    const db = start({
+      image,
+      user: { uid: 999, gid: 999 },
+      writable: ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'],
+    });
+    await expect(db.waitFor('exit', () => undefined, 30)).rejects.toThrow(
+      /exited with 1[\s\S]*You must specify POSTGRES_PASSWORD/,
+    );
+  });
+});
+
+describe('frontend image (nginx-unprivileged stand-in)', () => {
+  it("serves the app as the manifest's uid under a read-only root with only the chart's writable paths, rendering its template", async () => {
+    const image = imageRef(config, 'frontend');
+    const props = asManifest(image, {}, { files: { '/etc/resolv.conf': 'nameserver 10.43.0.10\nnameserver fd00::10\n' } });
+    expect(props.readOnlyRoot).toBe(true);
+    expect([...(props.writable ?? [])].sort()).toEqual(['/etc/nginx/conf.d', '/tmp']);
+    const web = start(props);
+    const port = appPort(config, 'frontend');
+    const page = await web.waitFor('index.html', async () => {
+      const r = await web.http(port, '/');
+      return r.status === 200 ? r.body : undefined;
+    });
+    expect(page).toMatch(/<title>Stratus • TodoMVC<\/title>/);
+    expect(web.initUid()).toBe(props.user?.uid);
+    const rendered = (await web.exec(['cat', '/etc/nginx/conf.d/default.conf'])).stdout;
+    expect(rendered).toContain(`listen ${port};`);
+    expect(rendered).toContain('resolver 10.43.0.10 [fd00::10] valid=10s');
+    expect(rendered).toContain(`set $backend ${props.env?.BACKEND_URL};`);
+    expect((await web.http(port, '/api/todos')).status).toBe(502);
+    expect((await web.http(port, '/some/route')).body).toBe(page);
+  });
+});
+
+describe('node app images', () => {
+  for (const app of ['backend', 'producer', 'processor'] as const) {
+    it(`${app} starts as its manifest's uid under a read-only root and answers on its port`, async () => {
+      const props = asManifest(imageRef(config, app), { PGPASSWORD: 'unused' });
+      expect(props.readOnlyRoot).toBe(true);
+      const c = start(props);
+      const port = appPort(config, app);
+      const status = await c.waitFor(`HTTP on ${port}`, async () => {
+        const r = await c.http(port, app === 'backend' ? '/healthz' : '/metrics');
+        return r.status === 0 ? undefined : r.status;
+      });
+      expect(status).toBe(200);
+      expect(c.initUid()).toBe(props.user?.uid);
+      expect((await c.exec(['node', '--version'])).stdout.trim()).toBe(`v${config.versions.node}`);
+    });
+  }
+});
+
+describe('apache/kafka stand-in', () => {
+  it('turns KAFKA_* variables into server.properties and runs a KRaft broker from /opt/kafka as appuser', async () => {
+    const kafka = start({
+      image: `apache/kafka:${config.versions.kafka}`,
+      readOnlyRoot: false,
+      env: {
+        CLUSTER_ID: config.stream.kafka.clusterId,
+        KAFKA_NODE_ID: '1',
+        KAFKA_PROCESS_ROLES: 'broker,controller',
+        KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+        KAFKA_ADVERTISED_LISTENERS: 'PLAINTEXT://localhost:9092',
+        KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
+        KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        KAFKA_LOG_DIRS: '/var/lib/kafka/data',
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+        KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: '1',
+        KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: '1',
+        KAFKA_HEAP_OPTS: '-Xmx384m -Xms384m',
+      },
+    });
+    await kafka.waitFor('the broker', () => (/Kafka Server started/.test(kafka.logs()) ? true : undefined), 180);
+    expect(kafka.initUid()).toBe(1000);
+    const properties = (await kafka.exec(['cat', '/opt/kafka/config/server.properties'])).stdout;
+    expect(properties).toContain('node.id=1\n');
+    expect(properties).toContain('controller.quorum.voters=1@localhost:9093\n');
+    expect(properties).not.toContain('heap');
+    const topics = ['/opt/kafka/bin/kafka-topics.sh', '--bootstrap-server', 'localhost:9092'];
+    expect((await kafka.exec([...topics, '--create', '--topic', 'images-test', '--partitions', '2'])).status).toBe(0);
+    expect((await kafka.exec([...topics, '--describe', '--topic', 'images-test'])).stdout).toMatch(/PartitionCount:\s*2/);
+  });
+});
+
+describe('prom/* stand-ins', () => {
+  it("prometheus runs as its manifest's uid under a read-only root with only /prometheus writable and answers /-/ready", async () => {
+    const image = `prom/prometheus:${config.versions.prometheus}`;
+    const uid = container(image).securityContext?.runAsUser ?? -1;
+    const prometheus = start({ image, user: { uid, gid: uid }, writable: ['/prometheus'] });
+    const ready = await prometheus.waitFor('ready', async () =>
+      (await prometheus.http(9090, '/-/ready')).status === 200 ? true : undefined,
+    );
+    expect(ready).toBe(true);
+    expect(prometheus.initUid()).toBe(uid);
+    expect((await prometheus.http(9090, '/api/v1/status/buildinfo')).body).toContain(
+      `"version":"${config.versions.prometheus.replace(/^v/, '')}"`,
+    );
+  });
+
+  it("node-exporter runs with its manifest's arguments and serves node metrics", async () => {
+    const image = `prom/node-exporter:${config.versions.nodeExporter}`;
+    const exporter = start(asManifest(image));
+    const port = Number(/:(\d+)$/.exec(container(image).args?.find((a) => a.startsWith('--web.listen-address')) ?? '')?.[1]);
+    const metrics = await exporter.waitFor('metrics', async () => {
+      const r = await exporter.http(port, '/metrics');
+      return r.status === 200 ? r.body : undefined;
+    });
+    expect(metrics).toContain('node_exporter_build_info');
+    expect(exporter.initUid()).toBe(container(image).securityContext?.runAsUser);
+  });
+});
