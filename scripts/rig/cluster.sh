@@ -706,12 +706,9 @@ start() {
 
   wait_for 30 containerd test -S "$SOCK"
   # Containers a killed run left in containerd's store would be adopted by no one.
-  local c
-  for c in $(ctr_ -n k8s.io containers ls -q); do
-    ctr_ -n k8s.io tasks kill -s SIGKILL "$c" >/dev/null 2>&1 || true
-    ctr_ -n k8s.io tasks delete -f "$c" >/dev/null 2>&1 || true
-    ctr_ -n k8s.io containers delete "$c" >/dev/null 2>&1 || true
-  done
+  local stale=()
+  mapfile -t stale < <(remove_containers)
+  remove_task_leftovers "${stale[@]}"
   load_rig_images
 
   log "starting kubelet, kube-proxy, local-path provisioner"
@@ -772,16 +769,24 @@ stop_pid() { # NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS
 # Pids of every process in the cluster's mount or network namespace or naming its state directory (the daemons,
 # containerd's shims, anything exec'd there), but this script.
 ns_pids() {
-  local mnt net p
-  mnt=$(stat -L -c %i "$STATE/ns/mnt" 2>/dev/null) || mnt=
-  net=$(stat -L -c %i "/run/netns/$NETNS" 2>/dev/null) || net=
-  for p in /proc/[0-9]*; do
-    [[ ${p#/proc/} == "$$" || ${p#/proc/} == "$BASHPID" ]] && continue
-    [[ -n $mnt && $(stat -L -c %i "$p/ns/mnt" 2>/dev/null) == "$mnt" ]] ||
-      [[ -n $net && $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$net" ]] ||
-      tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$STATE/" || continue
-    grep -q '^State:.*Z' "$p/status" 2>/dev/null || echo "${p#/proc/}"
-  done
+  local mnt net
+  mnt=$(stat -L -c %i "$STATE/ns/mnt" 2>/dev/null) || mnt=0
+  net=$(stat -L -c %i "/run/netns/$NETNS" 2>/dev/null) || net=0
+  python3 - "$mnt" "$net" "$STATE/" "$$" <<'PY'
+import os, sys
+mnt, net, state, me = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode(), int(sys.argv[4])
+for p in os.listdir('/proc'):
+    if not p.isdigit() or int(p) in (me, os.getpid()):
+        continue
+    try:
+        if open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()[0] == 'Z':
+            continue
+        ours = os.stat(f'/proc/{p}/ns/mnt').st_ino == mnt or os.stat(f'/proc/{p}/ns/net').st_ino == net
+        if ours or state in open(f'/proc/{p}/cmdline', 'rb').read():
+            print(p)
+    except OSError:
+        pass
+PY
 }
 
 # Pids of every process in the kubelet's cgroups: the containers, which have namespaces of their own.
@@ -813,35 +818,42 @@ remove_cgroups() {
   return 0
 }
 
-# A task killed rather than deleted leaves its shim's socket in /run/containerd/s (named sha256(address/namespace/id))
-# and, for a pod sandbox, libcni's cached results in /var/lib/cni/results.
+# A task killed rather than deleted leaves its shim's socket in /run/containerd/s (named sha256(address/namespace/id));
+# a sandbox removed without the CRI's teardown leaves libcni's cached results in /var/lib/cni/results.
 remove_task_leftovers() {
-  local dir ns id
+  local dir id
   for dir in "$RUN"/containerd/io.containerd.runtime.v2.task/*/*; do
     [[ -d $dir ]] || continue
-    id=$(basename "$dir") ns=$(basename "$(dirname "$dir")")
-    rm -f "/run/containerd/s/$(printf %s "$SOCK/$ns/$id" | sha256sum | cut -d' ' -f1)" \
-      "/var/lib/cni/results/cni-loopback-$id-lo" "/var/lib/cni/results/stratus-$ID-$id-eth0"
+    rm -f "/run/containerd/s/$(printf %s "$SOCK/$(basename "$(dirname "$dir")")/$(basename "$dir")" | sha256sum | cut -d' ' -f1)"
+  done
+  for id in "$@"; do rm -f "/var/lib/cni/results/cni-loopback-$id-lo" "/var/lib/cni/results/stratus-$ID-$id-eth0"; done
+}
+
+# remove_containers: every container in containerd's k8s.io namespace, killed and deleted; prints their ids.
+remove_containers() {
+  local c
+  for c in $(ctr_ -n k8s.io containers ls -q 2>/dev/null); do
+    ctr_ -n k8s.io tasks kill -s SIGKILL "$c" >/dev/null 2>&1 || true
+    ctr_ -n k8s.io tasks delete -f "$c" >/dev/null 2>&1 || true
+    ctr_ -n k8s.io containers delete "$c" >/dev/null 2>&1 || true
+    echo "$c"
   done
 }
 
 stop() {
-  local name
-  stop_pid socat 2
-  for name in local-path-provisioner kube-router kube-proxy kubelet; do stop_pid "$name" 10; done
+  local name ids=()
+  stop_pid socat 1
+  for name in local-path-provisioner kube-router kube-proxy kubelet; do stop_pid "$name" 3; done
   kill_all cgroup_pids || true
-  if [[ -S $SOCK ]] && running_pid "$RUN/containerd.pid"; then
-    local c
-    for c in $(ctr_ -n k8s.io tasks ls -q 2>/dev/null); do ctr_ -n k8s.io tasks delete -f "$c" >/dev/null 2>&1 || true; done
-  fi
-  for name in kube-scheduler kube-controller-manager kube-apiserver containerd etcd; do stop_pid "$name" 10; done
+  if [[ -S $SOCK ]] && running_pid "$RUN/containerd.pid"; then mapfile -t ids < <(remove_containers); fi
+  for name in kube-scheduler kube-controller-manager kube-apiserver containerd etcd; do stop_pid "$name" 3; done
   kill_all ns_pids || true
-  remove_task_leftovers
+  remove_task_leftovers "${ids[@]}"
   if [[ -e $STATE/ns/mnt ]]; then umount "$STATE/ns/mnt" 2>/dev/null || umount -l "$STATE/ns/mnt" 2>/dev/null || true; fi
   if mountpoint -q "$STATE/ns" 2>/dev/null; then umount "$STATE/ns"; fi
   ip netns del "$NETNS" 2>/dev/null || true
   ip link del "$HOST_IF" 2>/dev/null || true
-  rm -f /var/lib/cni/results/stratus-"$ID"-* "$SOCK" "$SOCK.ttrpc"
+  rm -f "$SOCK" "$SOCK.ttrpc"
   remove_cgroups
   rm -f "$ENV_FILE"
 }

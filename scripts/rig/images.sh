@@ -125,10 +125,10 @@ if missing:
 PY
 }
 
-# go_main MODULE VERSION PACKAGE OUT: builds PACKAGE of MODULE@VERSION as the main module (its exclude and replace
-# directives apply, which `go install pkg@version` refuses), statically, cached in the rig cache.
+# go_main MODULE VERSION PACKAGE OUT [LDFLAGS]: builds PACKAGE of MODULE@VERSION as the main module (its exclude and
+# replace directives apply, which `go install pkg@version` refuses), statically, cached in the rig cache.
 go_main() {
-  local module=$1 version=$2 package=$3 out=$4
+  local module=$1 version=$2 package=$3 out=$4 ldflags=${5:-}
   [[ -x $out ]] && return 0
   command -v go >/dev/null || die "go is needed to build $module"
   log "go build $module@$version $package"
@@ -138,7 +138,7 @@ go_main() {
   cp -r "$dir/." "$src"
   chmod -R u+w "$src"
   mkdir -p "$(dirname "$out")"
-  (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out.tmp" "$package" >&2)
+  (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w $ldflags" -o "$out.tmp" "$package" >&2)
   mv "$out.tmp" "$out"
   rm -rf "$src"
 }
@@ -153,16 +153,20 @@ prometheus_module_version() {
   fi
 }
 
+# The version the binaries report (`--version`, `/api/v1/status/buildinfo`, `*_build_info`), as upstream's builds set it.
+prometheus_ldflags() { echo "-X github.com/prometheus/common/version.Version=${1#v} -X github.com/prometheus/common/version.Branch=HEAD"; }
+
 build_prometheus() {
-  local ctx=$1 version=$2 out=$DIR/artifacts/prometheus-$2/prometheus
-  go_main github.com/prometheus/prometheus "$(prometheus_module_version "$version")" ./cmd/prometheus "$out"
-  go_main github.com/prometheus/prometheus "$(prometheus_module_version "$version")" ./cmd/promtool "${out%/*}/promtool"
+  local ctx=$1 version=$2 out=$DIR/artifacts/prometheus-$2/bin/prometheus module
+  module=$(prometheus_module_version "$version")
+  go_main github.com/prometheus/prometheus "$module" ./cmd/prometheus "$out" "$(prometheus_ldflags "$version")"
+  go_main github.com/prometheus/prometheus "$module" ./cmd/promtool "${out%/*}/promtool" "$(prometheus_ldflags "$version")"
   cp "$out" "${out%/*}/promtool" "$ctx/"
 }
 
 build_node_exporter() {
-  local ctx=$1 version=$2 out=$DIR/artifacts/node_exporter-$2/node_exporter
-  go_main github.com/prometheus/node_exporter "$version" . "$out"
+  local ctx=$1 version=$2 out=$DIR/artifacts/node_exporter-$2/bin/node_exporter
+  go_main github.com/prometheus/node_exporter "$version" . "$out" "$(prometheus_ldflags "$version")"
   cp "$out" "$ctx/"
 }
 

@@ -1,40 +1,74 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { defaults } from '@stratus/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rig, rigCommand } from '../support/rig.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const toolbox = 'stratus.local/rig/toolbox:1';
+/** The rig names its netns and veth after a hash of its state directory, so checkouts do not collide. */
+const id = createHash('sha256')
+  .update(process.env.STRATUS_RIG_STATE ?? join(root, '.rig'))
+  .digest('hex')
+  .slice(0, 6);
+const run = promisify(execFile);
 const namespace = 'rig-check';
-let env: Record<string, string> = {};
+let printed: Record<string, string> = {};
+let env: ReturnType<typeof clusterEnv>;
 
-/** What the host looks like from outside the cluster: it must be the same before start and after stop. */
+function clusterEnv(lines: Record<string, string>) {
+  const need = (key: string) => {
+    const value = lines[key];
+    if (!value) throw new Error(`cluster.sh start printed no ${key}=`);
+    return value;
+  };
+  return {
+    KUBECONFIG: need('KUBECONFIG'),
+    KUBECTL: need('KUBECTL'),
+    INGRESS_URL: need('INGRESS_URL'),
+    CONTAINERD_ADDRESS: need('CONTAINERD_ADDRESS'),
+    CLUSTER_NETNS: need('CLUSTER_NETNS'),
+    CLUSTER_STORAGE: need('CLUSTER_STORAGE'),
+  };
+}
+
+/**
+ * What the host shows of the cluster: it must be the same before start and after stop. Other work shares this
+ * machine (image builds use CNI too), so only what can be the cluster's is compared: its sysctls, links, netns,
+ * mounts, iptables rules (its ranges and chains), processes and cgroups.
+ */
 function hostState() {
   const sh = (cmd: string) => execFileSync('bash', ['-c', cmd], { encoding: 'utf8' });
+  const lines = (text: string, pattern: RegExp) => text.split('\n').filter((line) => pattern.test(line));
   return {
     sysctls: sh(
       'sysctl vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys ' +
         'kernel.keys.root_maxbytes net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables',
     ),
-    netns: sh('ip netns list'),
-    links: sh("ip -o link show | sed 's/^[0-9]*: //; s/ state .*//' | sort"),
-    iptables: sh("iptables-save | grep -v '^#'"),
-    mounts: readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .filter((line) => line.includes(join(root, '.rig')) || line.includes('/run/netns/')),
-    shimSockets: existsSync('/run/containerd/s') ? readdirSync('/run/containerd/s').sort() : [],
-    cniResults: existsSync('/var/lib/cni/results') ? readdirSync('/var/lib/cni/results').sort() : [],
-    processes: sh('ps -eo args')
-      .split('\n')
-      .filter((cmd) => cmd.includes(join(root, '.rig/cluster'))),
+    netns: lines(sh('ip netns list'), new RegExp(`^stratus-${id}\\b`)),
+    links: lines(sh('ip -o link show'), new RegExp(`: stv${id}[@:]`)),
+    iptables: lines(sh('iptables-save'), /10\.4[23]\.|10\.201\.|KUBE-|stratus-|cni0/),
+    mounts: lines(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(`${join(root, '.rig')}|/run/netns/stratus-${id}`)),
+    processes: lines(sh('ps -eo args'), new RegExp(join(root, '.rig/cluster'))),
     cgroups: readdirSync('/sys/fs/cgroup').flatMap((h) => {
       const dir = join('/sys/fs/cgroup', h);
-      return existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith('stratus-')) : [];
+      return existsSync(dir) ? readdirSync(dir).filter((d) => d === `stratus-${id}`) : [];
     }),
   };
+}
+
+/** Files the containers with these ids could leave behind: their shims' sockets and libcni's cached results. */
+function containerLeftovers(ids: readonly string[]) {
+  const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+  const sockets = new Set(ids.map((id) => createHash('sha256').update(`${env.CONTAINERD_ADDRESS}/k8s.io/${id}`).digest('hex')));
+  return [
+    ...list('/run/containerd/s').filter((s) => sockets.has(s)),
+    ...list('/var/lib/cni/results').filter((f) => ids.some((id) => f.includes(id))),
+  ];
 }
 
 function kubectl(args: readonly string[], input?: string) {
@@ -101,18 +135,21 @@ function probe(podName: string, ...args: string[]) {
 let before: ReturnType<typeof hostState>;
 
 describe(`the cluster rig: a one-node Kubernetes ${defaults.versions.kubernetes} in a network namespace`, () => {
-  beforeAll(() => {
-    rigCommand('cluster', 'stop');
+  beforeAll(async () => {
+    // Asynchronous, so that the test worker keeps answering vitest while the cluster comes up.
+    await run('bash', ['scripts/rig/cluster.sh', 'stop'], { cwd: root });
     before = hostState();
-    env = rig('cluster');
+    await run('bash', ['scripts/rig/cluster.sh', 'start'], { cwd: root, timeout: 20 * 60_000 });
+    printed = rig('cluster');
+    env = clusterEnv(printed);
   }, 20 * 60_000);
 
   it('prints the interface and answers start idempotently', () => {
     expect(env.INGRESS_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(env.CONTAINERD_ADDRESS).toMatch(/containerd\.sock$/);
-    expect(env.CLUSTER_NETNS).toMatch(/^stratus-[0-9a-f]{6}$/);
+    expect(env.CLUSTER_NETNS).toBe(`stratus-${id}`);
     expect(existsSync(env.KUBECONFIG)).toBe(true);
-    expect(rig('cluster')).toEqual(env);
+    expect(rig('cluster')).toEqual(printed);
     expect(rigCommand('cluster', 'status')).toMatch(/^running\n/);
   });
 
@@ -262,8 +299,11 @@ describe(`the cluster rig: a one-node Kubernetes ${defaults.versions.kubernetes}
     expect(reason).toMatch(/ErrImagePull|ImagePullBackOff/);
   });
 
-  it('stops without leaving a process, mount, interface, netns, iptables rule, cgroup or sysctl change', () => {
-    rigCommand('cluster', 'stop');
+  it('stops without leaving a process, mount, interface, netns, iptables rule, cgroup or sysctl change', async () => {
+    const ids = rigCommand('cluster', 'ctr', 'containers', 'ls', '-q').trim().split('\n');
+    expect(ids.length).toBeGreaterThan(5);
+    await run('bash', ['scripts/rig/cluster.sh', 'stop'], { cwd: root });
+    expect(containerLeftovers(ids)).toEqual([]);
     expect(spawnSync('bash', ['scripts/rig/cluster.sh', 'status'], { cwd: root, encoding: 'utf8' }).stdout).toBe('stopped\n');
     expect(hostState()).toEqual(before);
   });

@@ -51,8 +51,10 @@ function manifestContainers(): ManifestContainer[] {
 }
 
 const containers = manifestContainers();
+/** The long-running container on `image` (not a Job's, such as the processor image's `topics` command). */
 function container(image: string): ManifestContainer {
-  const found = containers.find((c) => c.image === image);
+  const on = containers.filter((c) => c.image === image);
+  const found = on.find((c) => !c.command?.includes('topics')) ?? on[0];
   if (!found) throw new Error(`no container in the manifests runs ${image}`);
   return found;
 }
@@ -149,31 +151,21 @@ describe('postgres stand-in', () => {
     );
     expect(db.initUid()).toBe(props.user?.uid);
     const env = props.env ?? {};
-    const psql = (sql: string, pw: string) =>
+    const psql = (host: string, sql: string, pw: string) =>
       db.exec(
-        [
-          'psql',
-          '-h',
-          '127.0.0.1',
-          '-p',
-          env.PGPORT ?? '',
-          '-U',
-          env.POSTGRES_USER ?? '',
-          '-d',
-          env.POSTGRES_DB ?? '',
-          '-Atc',
-          sql,
-        ],
+        ['psql', '-h', host, '-p', env.PGPORT ?? '', '-U', env.POSTGRES_USER ?? '', '-d', env.POSTGRES_DB ?? '', '-Atc', sql],
         {
           PGPASSWORD: pw,
         },
       );
-    const query = psql('select current_user, current_database()', password);
+    // initdb trusts loopback, like upstream's; other addresses get the POSTGRES_HOST_AUTH_METHOD line (scram-sha-256).
+    db.addAddress('10.254.0.2');
+    const query = await psql('10.254.0.2', 'select current_user, current_database()', password);
     expect(query.stderr).toBe('');
     expect(query.stdout.trim()).toBe(`${env.POSTGRES_USER}|${env.POSTGRES_DB}`);
-    const wrong = psql('select 1', 'not-the-password');
+    const wrong = await psql('10.254.0.2', 'select 1', 'not-the-password');
     expect(wrong.stderr).toMatch(/password authentication failed/);
-    expect(db.exec(['touch', '/var/lib/postgresql/elsewhere']).stderr).toMatch(/Read-only file system/);
+    expect((await db.exec(['touch', '/var/lib/postgresql/elsewhere'])).stderr).toMatch(/Read-only file system/);
     await db.stop();
 
     const again = start({
@@ -190,7 +182,7 @@ describe('postgres stand-in', () => {
     const db = start({
       image,
       user: { uid: 10999, gid: 10999 },
-      env: { POSTGRES_HOST_AUTH_METHOD: 'trust' },
+      env: { POSTGRES_HOST_AUTH_METHOD: 'trust', PGDATA: '/var/lib/postgresql/data/pgdata' },
       writable: ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'],
     });
     await db.waitFor('initdb, then ready', () =>
@@ -219,18 +211,18 @@ describe('frontend image (nginx-unprivileged stand-in)', () => {
     expect([...(props.writable ?? [])].sort()).toEqual(['/etc/nginx/conf.d', '/tmp']);
     const web = start(props);
     const port = appPort(config, 'frontend');
-    const page = await web.waitFor('index.html', () => {
-      const r = web.http(port, '/');
+    const page = await web.waitFor('index.html', async () => {
+      const r = await web.http(port, '/');
       return r.status === 200 ? r.body : undefined;
     });
-    expect(page).toMatch(/<div id="root">/);
+    expect(page).toMatch(/<title>Stratus • TodoMVC<\/title>/);
     expect(web.initUid()).toBe(props.user?.uid);
-    const rendered = web.exec(['cat', '/etc/nginx/conf.d/default.conf']).stdout;
+    const rendered = (await web.exec(['cat', '/etc/nginx/conf.d/default.conf'])).stdout;
     expect(rendered).toContain(`listen ${port};`);
     expect(rendered).toContain('resolver 10.43.0.10 [fd00::10] valid=10s');
     expect(rendered).toContain(`set $backend ${props.env?.BACKEND_URL};`);
-    expect(web.http(port, '/api/todos').status).toBe(502);
-    expect(web.http(port, '/some/route').body).toBe(page);
+    expect((await web.http(port, '/api/todos')).status).toBe(502);
+    expect((await web.http(port, '/some/route')).body).toBe(page);
   });
 });
 
@@ -241,13 +233,13 @@ describe('node app images', () => {
       expect(props.readOnlyRoot).toBe(true);
       const c = start(props);
       const port = appPort(config, app);
-      const status = await c.waitFor(`HTTP on ${port}`, () => {
-        const r = c.http(port, app === 'backend' ? '/healthz' : '/metrics');
+      const status = await c.waitFor(`HTTP on ${port}`, async () => {
+        const r = await c.http(port, app === 'backend' ? '/healthz' : '/metrics');
         return r.status === 0 ? undefined : r.status;
       });
       expect(status).toBe(200);
       expect(c.initUid()).toBe(props.user?.uid);
-      expect(c.exec(['node', '--version']).stdout.trim()).toBe(`v${config.versions.node}`);
+      expect((await c.exec(['node', '--version'])).stdout.trim()).toBe(`v${config.versions.node}`);
     });
   }
 });
@@ -277,13 +269,13 @@ describe('apache/kafka stand-in', () => {
     });
     await kafka.waitFor('the broker', () => (/Kafka Server started/.test(kafka.logs()) ? true : undefined), 180);
     expect(kafka.initUid()).toBe(1000);
-    const properties = kafka.exec(['cat', '/opt/kafka/config/server.properties']).stdout;
+    const properties = (await kafka.exec(['cat', '/opt/kafka/config/server.properties'])).stdout;
     expect(properties).toContain('node.id=1\n');
     expect(properties).toContain('controller.quorum.voters=1@localhost:9093\n');
     expect(properties).not.toContain('heap');
     const topics = ['/opt/kafka/bin/kafka-topics.sh', '--bootstrap-server', 'localhost:9092'];
-    expect(kafka.exec([...topics, '--create', '--topic', 'images-test', '--partitions', '2']).status).toBe(0);
-    expect(kafka.exec([...topics, '--describe', '--topic', 'images-test']).stdout).toMatch(/PartitionCount:\s*2/);
+    expect((await kafka.exec([...topics, '--create', '--topic', 'images-test', '--partitions', '2'])).status).toBe(0);
+    expect((await kafka.exec([...topics, '--describe', '--topic', 'images-test'])).stdout).toMatch(/PartitionCount:\s*2/);
   });
 });
 
@@ -292,10 +284,12 @@ describe('prom/* stand-ins', () => {
     const image = `prom/prometheus:${config.versions.prometheus}`;
     const uid = container(image).securityContext?.runAsUser ?? -1;
     const prometheus = start({ image, user: { uid, gid: uid }, writable: ['/prometheus'] });
-    const ready = await prometheus.waitFor('ready', () => (prometheus.http(9090, '/-/ready').status === 200 ? true : undefined));
+    const ready = await prometheus.waitFor('ready', async () =>
+      (await prometheus.http(9090, '/-/ready')).status === 200 ? true : undefined,
+    );
     expect(ready).toBe(true);
     expect(prometheus.initUid()).toBe(uid);
-    expect(prometheus.http(9090, '/api/v1/status/buildinfo').body).toContain(
+    expect((await prometheus.http(9090, '/api/v1/status/buildinfo')).body).toContain(
       `"version":"${config.versions.prometheus.replace(/^v/, '')}"`,
     );
   });
@@ -304,8 +298,8 @@ describe('prom/* stand-ins', () => {
     const image = `prom/node-exporter:${config.versions.nodeExporter}`;
     const exporter = start(asManifest(image));
     const port = Number(/:(\d+)$/.exec(container(image).args?.find((a) => a.startsWith('--web.listen-address')) ?? '')?.[1]);
-    const metrics = await exporter.waitFor('metrics', () => {
-      const r = exporter.http(port, '/metrics');
+    const metrics = await exporter.waitFor('metrics', async () => {
+      const r = await exporter.http(port, '/metrics');
       return r.status === 200 ? r.body : undefined;
     });
     expect(metrics).toContain('node_exporter_build_info');

@@ -1,5 +1,5 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +75,7 @@ export interface ContainerProps {
   readonly env?: Readonly<Record<string, string>>;
   /** Whether the root filesystem is read-only. @default true */
   readonly readOnlyRoot?: boolean;
-  /** Writable empty directories (emptyDir or a fresh volume), world-writable like an emptyDir. */
+  /** Writable empty directories, world-writable like the kubelet's emptyDir. */
   readonly writable?: readonly string[];
   /** Host directories bind-mounted read-write: container path to host path. */
   readonly volumes?: Readonly<Record<string, string>>;
@@ -90,6 +90,16 @@ export interface ExecResult {
 }
 
 let counter = 0;
+
+/** A command's status and output, without blocking the event loop (vitest's workers talk over it). */
+function run(command: string, args: readonly string[]): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    execFile(command, args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
 
 /** One container run by runc from the rig's image store, in a network namespace of its own with only loopback. */
 export class OciContainer {
@@ -126,6 +136,16 @@ export class OciContainer {
       writeFileSync(source, content);
       return { destination: path, type: 'bind', source, options: ['rbind', 'ro'] };
     });
+    // Like the kubelet's emptyDir: a world-writable host directory bind-mounted (a tmpfs would take the mode of the
+    // directory it covers, which runc keeps).
+    const emptyDirs = Object.fromEntries(
+      (props.writable ?? []).map((path, i) => {
+        const dir = join(bundle, `empty-${i}`);
+        mkdirSync(dir, { mode: 0o777 });
+        chmodSync(dir, 0o777);
+        return [path, dir];
+      }),
+    );
     const capabilities = user.uid === 0 ? ROOT_CAPABILITIES : [];
     const spec = {
       ociVersion: '1.0.2',
@@ -156,13 +176,7 @@ export class OciContainer {
           options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
         },
         { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-        ...(props.writable ?? []).map((destination) => ({
-          destination,
-          type: 'tmpfs',
-          source: 'tmpfs',
-          options: ['nosuid', 'nodev', 'mode=0777', 'size=262144k'],
-        })),
-        ...Object.entries(props.volumes ?? {}).map(([destination, source]) => ({
+        ...Object.entries({ ...emptyDirs, ...props.volumes }).map(([destination, source]) => ({
           destination,
           type: 'bind',
           source,
@@ -193,6 +207,11 @@ export class OciContainer {
     return container;
   }
 
+  /** Adds an address to the loopback device of the container's network namespace (one that is not 127.0.0.0/8). */
+  addAddress(address: string): void {
+    execFileSync('ip', ['-n', this.id, 'addr', 'add', `${address}/32`, 'dev', 'lo']);
+  }
+
   /** What the container printed so far. */
   logs(): string {
     return readFileSync(join(this.bundle, 'log'), 'utf8');
@@ -204,12 +223,8 @@ export class OciContainer {
   }
 
   /** Runs a command inside, as the container's user. */
-  exec(args: readonly string[], env: Readonly<Record<string, string>> = {}): ExecResult {
-    const r = spawnSync(RUNC, ['exec', ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), this.id, ...args], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  exec(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ExecResult> {
+    return run(RUNC, ['exec', ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), this.id, ...args]);
   }
 
   /** The uid the container's first process runs as now (after any drop of privileges). */
@@ -219,22 +234,19 @@ export class OciContainer {
     return Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
   }
 
-  /** An HTTP GET to 127.0.0.1:PORT in the container's network namespace, from the host's Node. */
-  http(port: number, path: string): { status: number; body: string } {
+  /** An HTTP GET to 127.0.0.1:PORT in the container's network namespace, from the host's Node (status 0: no answer). */
+  async http(port: number, path: string): Promise<{ status: number; body: string }> {
     const script = `fetch('http://127.0.0.1:${port}${path}').then(async (r) => { process.stdout.write(r.status + '\\n' + (await r.text())); }, () => process.stdout.write('0\\n'));`;
-    const out = execFileSync('ip', ['netns', 'exec', this.id, process.execPath, '-e', script], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    const newline = out.indexOf('\n');
-    return { status: Number(out.slice(0, newline)), body: out.slice(newline + 1) };
+    const { stdout } = await run('ip', ['netns', 'exec', this.id, process.execPath, '-e', script]);
+    const newline = stdout.indexOf('\n');
+    return { status: Number(stdout.slice(0, newline)), body: stdout.slice(newline + 1) };
   }
 
   /** Polls `check` every 500 ms until it returns a value, failing with the container's log after `seconds`. */
-  async waitFor<T>(what: string, check: () => T | undefined, seconds = 90): Promise<T> {
+  async waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, seconds = 90): Promise<T> {
     const deadline = Date.now() + seconds * 1000;
     for (;;) {
-      const value = check();
+      const value = await check();
       if (value !== undefined) return value;
       if (this.exited !== undefined || Date.now() > deadline) {
         const why = this.exited !== undefined ? `the container exited with ${this.exited}` : `${seconds} s passed`;
