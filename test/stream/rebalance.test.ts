@@ -65,7 +65,12 @@ describe('rebalances on the 3-broker cluster with the chart broker settings', ()
       },
     });
     await fx.waitForLag0(120_000);
-    expect(await fx.results()).toEqual(expectedWindows(events, 20));
+    const got = await fx.results();
+    const counts = new Map<string, number>();
+    for (const w of got) counts.set(`${w.sensor}#${w.window}`, (counts.get(`${w.sensor}#${w.window}`) ?? 0) + 1);
+    const twice = [...counts].filter(([, n]) => n > 1).map(([k]) => k);
+    expect(twice, `windows published twice: ${twice.join(' ')}\n${fx.logs(200)}`).toEqual([]);
+    expect(got).toEqual(expectedWindows(events, 20));
     expect(logged(first).filter((l) => l.msg === 'partitions assigned').length, fx.logs()).toBeGreaterThanOrEqual(3);
     for (const p of [first, second, third]) if (p) expect(reRestored(p), `${p.name}\n${fx.logs(40)}`).toEqual([]);
 
