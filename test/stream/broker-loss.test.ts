@@ -1,27 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rig, rigCommand } from '../support/rig.ts';
-import { dataset, eventMessages, type ProcessorProcess, produce, StreamFixture, sleep } from './harness.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rigCommand } from '../support/rig.ts';
+import { dataset, eventMessages, kafkaSuite, produce, sleep } from './harness.ts';
 import { expectedWindows } from './oracle.ts';
 
 describe('processor on the 3-broker cluster', () => {
-  let brokers: string;
-  const running: ProcessorProcess[] = [];
+  const suite = kafkaSuite('cluster');
 
-  beforeAll(() => {
-    brokers = rig('kafka', 'cluster').KAFKA_BROKERS ?? '';
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.filter((p) => p.running).map((p) => p.crash()));
+  afterAll(() => {
     rigCommand('kafka', 'start-broker', '2', 'cluster');
   });
 
   it('loses no event and no result when a broker is killed mid-stream', async () => {
-    const fx = new StreamFixture(brokers, 3);
-    await fx.createTopics();
+    const fx = await suite.fixture(3);
     const events = dataset(23, 4_000);
     const p = fx.startProcessor('survivor');
-    running.push(p);
     await produce(fx.kafka, fx.topics.events, eventMessages(events), {
       chunk: 200,
       pauseMs: 100,

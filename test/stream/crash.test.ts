@@ -1,30 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rig } from '../support/rig.ts';
-import { dataset, eventMessages, type ProcessorProcess, produce, StreamFixture, sleep } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { dataset, eventMessages, kafkaSuite, type ProcessorProcess, produce, sleep } from './harness.ts';
 import { expectedWindows } from './oracle.ts';
 
 describe('processor crashes and rebalances', () => {
-  let brokers: string;
-  const running: ProcessorProcess[] = [];
-  const start = (fx: StreamFixture, name: string) => {
-    const p = fx.startProcessor(name);
-    running.push(p);
-    return p;
-  };
-
-  beforeAll(() => {
-    brokers = rig('kafka', 'single').KAFKA_BROKERS ?? '';
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.filter((p) => p.running).map((p) => p.crash()));
-  });
+  const suite = kafkaSuite('single');
 
   it('gives the oracle exactly after kill -9 of the processor three times mid-stream', async () => {
-    const fx = new StreamFixture(brokers, 1);
-    await fx.createTopics();
+    const fx = await suite.fixture(1);
     const events = dataset(7, 6_000);
-    let p = start(fx, 'crashy-0');
+    let p = fx.startProcessor('crashy-0');
     let crashes = 0;
     await produce(fx.kafka, fx.topics.events, eventMessages(events), {
       chunk: 200,
@@ -34,7 +18,7 @@ describe('processor crashes and rebalances', () => {
           await sleep(20 * crashes);
           await p.crash();
           crashes += 1;
-          p = start(fx, `crashy-${crashes}`);
+          p = fx.startProcessor(`crashy-${crashes}`);
         }
       },
     });
@@ -45,17 +29,16 @@ describe('processor crashes and rebalances', () => {
   });
 
   it('gives the oracle exactly when a second processor joins mid-stream and the first one stops later', async () => {
-    const fx = new StreamFixture(brokers, 1);
-    await fx.createTopics();
+    const fx = await suite.fixture(1);
     const events = dataset(11, 6_000, ['A', 'B', 'C', 'D', 'E', 'F']);
-    const first = start(fx, 'first');
+    const first = fx.startProcessor('first');
     let second: ProcessorProcess | undefined;
     let firstExit: Promise<number | null> | undefined;
     await produce(fx.kafka, fx.topics.events, eventMessages(events), {
       chunk: 200,
       pauseMs: 100,
       between: async (sent) => {
-        if (sent === 2_000) second = start(fx, 'second');
+        if (sent === 2_000) second = fx.startProcessor('second');
         if (sent === 4_000) {
           await first.started;
           firstExit = first.terminate();

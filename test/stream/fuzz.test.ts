@@ -1,8 +1,7 @@
 import type { Message } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../apps/producer/src/events.ts';
-import { rig } from '../support/rig.ts';
-import { dataset, eventMessages, type ProcessorProcess, produce, StreamFixture } from './harness.ts';
+import { dataset, eventMessages, kafkaSuite, produce } from './harness.ts';
 import { expectedWindows } from './oracle.ts';
 
 /** Malformed payloads of every kind the processor must dead-letter, with the reason it must give. */
@@ -28,20 +27,10 @@ function malformed(random: () => number, n: number): { bytes: Buffer | null; rea
 }
 
 describe('processor under malformed input', () => {
-  let brokers: string;
-  const running: ProcessorProcess[] = [];
-
-  beforeAll(() => {
-    brokers = rig('kafka', 'single').KAFKA_BROKERS ?? '';
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.filter((p) => p.running).map((p) => p.crash()));
-  });
+  const suite = kafkaSuite('single');
 
   it('dead-letters each of 1,200 malformed payloads with its reason and bytes, stays up and keeps valid windows exact', async () => {
-    const fx = new StreamFixture(brokers, 1);
-    await fx.createTopics();
+    const fx = await suite.fixture(1);
     const random = mulberry32(99);
     const events = dataset(5, 3_000);
     const valid = eventMessages(events);
@@ -60,7 +49,6 @@ describe('processor under malformed input', () => {
       }
     }
     const p = fx.startProcessor('fuzzed');
-    running.push(p);
     await produce(fx.kafka, fx.topics.events, mixed, { chunk: 300, pauseMs: 50 });
     await fx.waitForLag0(60_000);
     expect(p.running).toBe(true);

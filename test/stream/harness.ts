@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@stratus/config';
 import { sensorPartitioner } from '@stratus/config/sensor';
 import { Kafka, logLevel, type Message } from 'kafkajs';
+import { afterAll, beforeAll } from 'vitest';
 import { ensureTopics } from '../../apps/processor/src/topics.ts';
 import { EventGenerator, type SensorEvent, serializeEvent } from '../../apps/producer/src/events.ts';
+import { rig } from '../support/rig.ts';
 import { type ExpectedWindow, sortWindows } from './oracle.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -157,6 +159,35 @@ export class StreamFixture {
       }),
     );
   }
+}
+
+/**
+ * The set-up of a describe block: the rig's Kafka of `shape` started before it, and every processor of the fixtures
+ * it made killed after it (resumed first, in case a test froze one).
+ */
+export function kafkaSuite(shape: 'single' | 'cluster'): {
+  brokers: () => string;
+  fixture: (replication?: number) => Promise<StreamFixture>;
+} {
+  let brokers = '';
+  const fixtures: StreamFixture[] = [];
+  beforeAll(() => {
+    brokers = rig('kafka', shape).KAFKA_BROKERS ?? '';
+  });
+  afterAll(async () => {
+    const alive = fixtures.flatMap((f) => f.processors).filter((p) => p.running);
+    for (const p of alive) p.thaw();
+    await Promise.all(alive.map((p) => p.crash()));
+  });
+  return {
+    brokers: () => brokers,
+    fixture: async (replication = shape === 'cluster' ? 3 : 1) => {
+      const fx = new StreamFixture(brokers, replication);
+      fixtures.push(fx);
+      await fx.createTopics();
+      return fx;
+    },
+  };
 }
 
 /** A seeded data set: the events in produce order, with a fixed clock so that it is reproducible. */

@@ -1,7 +1,6 @@
 import type { Message } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rig } from '../support/rig.ts';
-import { dataset, eventMessages, type ProcessorProcess, produce, StreamFixture, sleep } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { dataset, eventMessages, kafkaSuite, produce, type StreamFixture, sleep } from './harness.ts';
 import { expectedWindows } from './oracle.ts';
 
 /** kafkajs's ConfigResourceTypes.TOPIC. */
@@ -23,20 +22,10 @@ async function setTopicConfig(fx: StreamFixture, topic: string, name: string, va
 }
 
 describe('processor and Kafka size limits', () => {
-  let brokers: string;
-  const running: ProcessorProcess[] = [];
-
-  beforeAll(() => {
-    brokers = rig('kafka', 'single').KAFKA_BROKERS ?? '';
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.filter((p) => p.running).map((p) => p.crash()));
-  });
+  const suite = kafkaSuite('single');
 
   it('dead-letters payloads from 0 bytes to above message.max.bytes, floods included, truncating what cannot fit, and stays up', async () => {
-    const fx = new StreamFixture(brokers, 1);
-    await fx.createTopics();
+    const fx = await suite.fixture(1);
     await setTopicConfig(fx, fx.topics.events, 'max.message.bytes', String(8 * 1_048_576));
     const sizes = [
       0,
@@ -67,10 +56,10 @@ describe('processor and Kafka size limits', () => {
     }));
     const events = dataset(8, 3_000);
     const valid = eventMessages(events);
-    const mixed = [...valid.slice(0, 1_000), ...flood, ...valid.slice(1_000, 2_000), ...odd, ...valid.slice(2_000)];
-    await produce(fx.kafka, fx.topics.events, mixed, { chunk: 1 });
+    await produce(fx.kafka, fx.topics.events, [...valid.slice(0, 1_000), ...flood, ...valid.slice(1_000, 2_000)]);
+    await produce(fx.kafka, fx.topics.events, odd, { chunk: 1 });
+    await produce(fx.kafka, fx.topics.events, valid.slice(2_000));
     const p = fx.startProcessor('limits');
-    running.push(p);
     await fx.waitForLag0(120_000);
     expect(p.running).toBe(true);
     expect(await fx.results()).toEqual(expectedWindows(events, 20));
@@ -98,13 +87,11 @@ describe('processor and Kafka size limits', () => {
       if (size > 0) expect(letter?.value?.[0]).toBe(0x61 + (i % 26));
     }
     expect(await p.terminate()).toBe(0);
-  });
+  }, 300_000);
 
   it('exits non-zero, after closing what it can, when a produce fails in a way kafkajs will not retry', async () => {
-    const fx = new StreamFixture(brokers, 1);
-    await fx.createTopics();
+    const fx = await suite.fixture(1);
     const p = fx.startProcessor('doomed');
-    running.push(p);
     await p.started;
     await produce(fx.kafka, fx.topics.events, eventMessages(dataset(9, 200)));
     await fx.waitForLag0(60_000);

@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rig } from '../support/rig.ts';
-import { dataset, eventMessages, type ProcessorProcess, produce, StreamFixture, sleep } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { dataset, eventMessages, kafkaSuite, produce, sleep } from './harness.ts';
 
 describe('a committed position below the log start of events', () => {
-  let brokers: string;
-  const running: ProcessorProcess[] = [];
-
-  beforeAll(() => {
-    brokers = rig('kafka', 'single').KAFKA_BROKERS ?? '';
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.filter((p) => p.running).map((p) => p.crash()));
-  });
+  const suite = kafkaSuite('single');
 
   it('fails loudly naming the partition and both offsets, or goes on from the log start when BELOW_LOG_START says so', async () => {
-    const fx = new StreamFixture(brokers, 1);
-    await fx.createTopics();
+    const fx = await suite.fixture(1);
     await produce(fx.kafka, fx.topics.events, eventMessages(dataset(31, 900)));
     const first = fx.startProcessor('before');
-    running.push(first);
     await fx.waitForLag0(60_000);
     expect(await first.terminate()).toBe(0);
 
@@ -34,7 +22,6 @@ describe('a committed position below the log start of events', () => {
     await admin.disconnect();
 
     const strict = fx.startProcessor('strict');
-    running.push(strict);
     const code = await Promise.race([strict.exited, sleep(60_000).then(() => 'still running')]);
     expect(code, fx.logs()).toBe(1);
     const m = /partition (\d) of events-\w+: the committed position (\d+) is below the log start (\d+)/.exec(strict.log);
@@ -44,7 +31,6 @@ describe('a committed position below the log start of events', () => {
     expect(Number(m?.[2])).toBeLessThan(Number(m?.[3]));
 
     const lenient = fx.startProcessor('lenient', { BELOW_LOG_START: 'log-start' });
-    running.push(lenient);
     await fx.waitForLag0(60_000);
     expect(lenient.running).toBe(true);
     expect(await lenient.metric('processor_skipped_events_total')).toBeGreaterThan(0);

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rig } from '../support/rig.ts';
-import { dataset, eventMessages, type ProcessorProcess, produce, StreamFixture } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { dataset, eventMessages, kafkaSuite, type ProcessorProcess, produce } from './harness.ts';
 import { expectedWindows } from './oracle.ts';
 
 interface Logged {
@@ -38,25 +37,14 @@ function reRestored(p: ProcessorProcess): number[] {
 }
 
 describe('rebalances on the 3-broker cluster with the chart broker settings', () => {
-  let brokers: string;
-  const running: ProcessorProcess[] = [];
-
-  beforeAll(() => {
-    brokers = rig('kafka', 'cluster').KAFKA_BROKERS ?? '';
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.filter((p) => p.running).map((p) => p.crash()));
-  });
+  const suite = kafkaSuite('cluster');
 
   it('restores only the partitions that moved, with one changelog reader group per member, and gives the oracle', async () => {
-    const fx = new StreamFixture(brokers, 3);
-    await fx.createTopics();
+    const fx = await suite.fixture(3);
     const sensors = ['A', 'B', 'C', 'D', 'E', 'F'];
     const events = dataset(61, 9_000, sensors);
     const env = { SENSORS: sensors.join(',') };
     const first = fx.startProcessor('keeper', env);
-    running.push(first);
     await first.started;
     let second: ProcessorProcess | undefined;
     let third: ProcessorProcess | undefined;
@@ -67,19 +55,22 @@ describe('rebalances on the 3-broker cluster with the chart broker settings', ()
       between: async (sent) => {
         if (sent === 1_800) {
           second = fx.startProcessor('joiner', env);
-          running.push(second);
           await second.started;
         }
         if (sent === 4_200) {
           third = fx.startProcessor('late', env);
-          running.push(third);
           await third.started;
         }
         if (sent === 6_600) expect(await second?.terminate()).toBe(0);
       },
     });
     await fx.waitForLag0(120_000);
-    expect(await fx.results()).toEqual(expectedWindows(events, 20));
+    const got = await fx.results();
+    const counts = new Map<string, number>();
+    for (const w of got) counts.set(`${w.sensor}#${w.window}`, (counts.get(`${w.sensor}#${w.window}`) ?? 0) + 1);
+    const twice = [...counts].filter(([, n]) => n > 1).map(([k]) => k);
+    expect(twice, `windows published twice: ${twice.join(' ')}\n${fx.logs(200)}`).toEqual([]);
+    expect(got).toEqual(expectedWindows(events, 20));
     expect(logged(first).filter((l) => l.msg === 'partitions assigned').length, fx.logs()).toBeGreaterThanOrEqual(3);
     for (const p of [first, second, third]) if (p) expect(reRestored(p), `${p.name}\n${fx.logs(40)}`).toEqual([]);
 

@@ -1,32 +1,20 @@
 import { loadConfig } from '@stratus/config';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventGenerator } from '../../apps/producer/src/events.ts';
 import { EventProducer } from '../../apps/producer/src/producer.ts';
-import { rig } from '../support/rig.ts';
-import { type ProcessorProcess, StreamFixture, sleep } from './harness.ts';
+import { kafkaSuite, sleep } from './harness.ts';
 
 describe('work spread with the default config', () => {
-  let brokers: string;
-  const running: ProcessorProcess[] = [];
-
-  beforeAll(() => {
-    brokers = rig('kafka', 'single').KAFKA_BROKERS ?? '';
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.filter((p) => p.running).map((p) => p.crash()));
-  });
+  const suite = kafkaSuite('single');
 
   it('gives each of 3 processors a partition with traffic from the producer and its default sensors', async () => {
-    const fx = new StreamFixture(brokers, 1);
-    await fx.createTopics();
+    const fx = await suite.fixture(1);
     const sensors = loadConfig({ env: fx.env }).stream.producer.sensors;
     expect(sensors).toEqual(['A', 'B', 'C']);
     const processors = [0, 1, 2].map((i) => fx.startProcessor(`spread-${i}`));
-    running.push(...processors);
     await Promise.all(processors.map((p) => p.started));
-    const kafka = new Kafka({ clientId: 'spread', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'spread', brokers: suite.brokers().split(','), logLevel: logLevel.NOTHING });
     const producer = new EventProducer({
       kafka,
       topic: fx.topics.events,

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rig } from '../support/rig.ts';
-import { dataset, eventMessages, type ProcessorProcess, produce, StreamFixture, sleep } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { dataset, eventMessages, kafkaSuite, type ProcessorProcess, produce, sleep } from './harness.ts';
 import { expectedWindows } from './oracle.ts';
 
 const FENCED = /transaction fenced or timed out/g;
@@ -13,25 +12,13 @@ async function committedEvents(processors: readonly ProcessorProcess[]): Promise
 }
 
 describe('zombies and transaction timeouts', () => {
-  let brokers: string;
-  const running: ProcessorProcess[] = [];
-
-  beforeAll(() => {
-    brokers = rig('kafka', 'single').KAFKA_BROKERS ?? '';
-  });
-
-  afterAll(async () => {
-    for (const p of running) if (p.running) p.thaw();
-    await Promise.all(running.filter((p) => p.running).map((p) => p.crash()));
-  });
+  const suite = kafkaSuite('single');
 
   it('a processor frozen with SIGSTOP in a transaction and resumed after its partitions moved commits nothing', async () => {
-    const fx = new StreamFixture(brokers, 1);
-    await fx.createTopics();
+    const fx = await suite.fixture(1);
     const events = dataset(51, 24_000);
     const zombie = fx.startProcessor('zombie');
     const heir = fx.startProcessor('heir');
-    running.push(zombie, heir);
     await Promise.all([zombie.started, heir.started]);
     let cycles = 0;
     await produce(fx.kafka, fx.topics.events, eventMessages(events), {
@@ -54,15 +41,13 @@ describe('zombies and transaction timeouts', () => {
   });
 
   it('a transaction that outlives transaction.timeout.ms is aborted by the broker and its batch processed again, once', async () => {
-    const fx = new StreamFixture(brokers, 1);
-    await fx.createTopics();
+    const fx = await suite.fixture(1);
     const events = dataset(52, 24_000);
     const slow = fx.startProcessor('slow', {
       TRANSACTION_TIMEOUT_MS: '2000',
       SESSION_TIMEOUT_MS: '60000',
       HEARTBEAT_INTERVAL_MS: '3000',
     });
-    running.push(slow);
     await slow.started;
     let cycles = 0;
     await produce(fx.kafka, fx.topics.events, eventMessages(events), {

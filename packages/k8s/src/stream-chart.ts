@@ -70,6 +70,7 @@ export class StreamChart extends Chart {
       env: {
         KAFKA_BROKERS: brokers,
         WINDOW_SIZE: kplus.EnvValue.fromValue(String(stream.windowSize)),
+        SENSORS: kplus.EnvValue.fromValue(stream.producer.sensors.join(',')),
         METRICS_PORT: kplus.EnvValue.fromValue(String(stream.processor.metricsPort)),
         STRATUS_STREAM__TOPICS: topics,
         STRATUS_STREAM__CONSUMER_GROUP: kplus.EnvValue.fromValue(stream.consumerGroup),
