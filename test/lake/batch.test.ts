@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { duckdbCreateTable, eventsTable, windowsTable } from '@stratus/config/lake-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchConfig } from '../../apps/lake-batch/src/config.ts';
 import { DuckDBLake } from '../../apps/lake-batch/src/duckdb-lake.ts';
 import { applyEvent, type WindowResult, type WindowState } from '../../apps/processor/src/window.ts';
 import { rig } from '../support/rig.ts';
@@ -142,14 +143,7 @@ describe('lake batch job on DuckDB and on Spark', { timeout: 900_000 }, () => {
       SPARK_DRIVER_MEMORY: '768m',
     };
     lake = await DuckDBLake.open({
-      lake: {
-        catalogUrl: env.ICEBERG_CATALOG_URL ?? '',
-        warehouse: env.ICEBERG_WAREHOUSE ?? '',
-        s3Endpoint: env.S3_ENDPOINT ?? '',
-        region: env.S3_REGION ?? 'us-east-1',
-        accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-      },
+      lake: batchConfig({ ...process.env, ...env }).lake,
       catalog: 'lake',
       extensionDirectory: env.DUCKDB_EXTENSION_DIRECTORY ?? '',
       threads: 2,

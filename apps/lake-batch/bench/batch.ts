@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@stratus/config';
 import { duckdbCreateTable, eventsTable, windowsTable } from '@stratus/config/lake-tables';
 import { rig } from '../../../test/support/rig.ts';
+import { batchConfig } from '../src/config.ts';
 import { DuckDBLake } from '../src/duckdb-lake.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -31,14 +32,7 @@ const median = (xs: readonly number[]) => {
 
 async function load(env: Record<string, string>): Promise<void> {
   const lake = await DuckDBLake.open({
-    lake: {
-      catalogUrl: env.ICEBERG_CATALOG_URL ?? '',
-      warehouse: env.ICEBERG_WAREHOUSE ?? '',
-      s3Endpoint: env.S3_ENDPOINT ?? '',
-      region: env.S3_REGION ?? 'us-east-1',
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-    },
+    lake: batchConfig({ ...process.env, ...env }).lake,
     catalog: 'lake',
     extensionDirectory: env.DUCKDB_EXTENSION_DIRECTORY ?? '',
   });

@@ -10,7 +10,7 @@ describe('batchConfig', () => {
     expect(c.lake.s3Endpoint).toBe('http://seaweedfs.lake.svc.cluster.local:8333');
     expect(c.names).toMatchObject({ namespace: 'stratus', events: 'events', minute: 'sensor_minute' });
     expect(c.windowSize).toBe(20);
-    expect(c.maintainedTables).toContain('archiver_positions');
+    expect(c.maintenanceArgs.join(' ')).toContain('--tables events,windows,archiver_positions,sensor_minute');
   });
 
   it('names what is missing or wrong', () => {

@@ -1,5 +1,6 @@
 import { loadConfig, type StratusConfig } from '@stratus/config';
 import type { LakeNames } from './batch-plan.ts';
+import { lakeNames, maintenanceArgs } from './lake-names.ts';
 
 /** How to reach the lake: the Iceberg REST catalog and the S3 API under it, with credentials from the environment. */
 export interface LakeConnection {
@@ -17,9 +18,8 @@ export interface BatchConfig {
   readonly names: LakeNames;
   readonly windowSize: number;
   readonly lookbackDays: number;
-  readonly maintenance: StratusConfig['lake']['maintenance'];
-  /** The tables maintenance looks after: the archiver's and the batch job's. */
-  readonly maintainedTables: readonly string[];
+  /** The arguments of spark/maintenance.py: the tables and the retention settings. */
+  readonly maintenanceArgs: readonly string[];
   /** Where DuckDB finds httpfs, iceberg and avro built for its exact version (scripts/rig/duckdb.sh). */
   readonly duckdbExtensionDirectory: string;
   readonly spark: SparkSettings;
@@ -74,16 +74,7 @@ export function batchConfig(env: NodeJS.ProcessEnv = process.env): BatchConfig {
     if (!/^https?:\/\/[^/\s]+(\/.*)?$/.test(url)) throw new BatchConfigError(`'${name}' must be an http(s) URL, got '${url}'`);
   }
   const secretHint = `the lake's S3 credentials (Secret ${lake.storage.secret})`;
-  const names: LakeNames = {
-    catalog: 'lake',
-    namespace: lake.catalog.namespace,
-    events: lake.tables.events,
-    windows: lake.tables.windows,
-    minute: lake.batch.tables.minute,
-    hour: lake.batch.tables.hour,
-    day: lake.batch.tables.day,
-    reconciliation: lake.batch.tables.reconciliation,
-  };
+  const names = lakeNames(config);
   return {
     lake: {
       catalogUrl,
@@ -96,16 +87,7 @@ export function batchConfig(env: NodeJS.ProcessEnv = process.env): BatchConfig {
     names,
     windowSize: intFrom(env, 'WINDOW_SIZE', config.stream.windowSize, 1, 100_000),
     lookbackDays: intFrom(env, 'LOOKBACK_DAYS', lake.batch.lookbackDays, 1, 366),
-    maintenance: lake.maintenance,
-    maintainedTables: [
-      lake.tables.events,
-      lake.tables.windows,
-      lake.tables.positions,
-      names.minute,
-      names.hour,
-      names.day,
-      names.reconciliation,
-    ],
+    maintenanceArgs: maintenanceArgs(config),
     duckdbExtensionDirectory: env.DUCKDB_EXTENSION_DIRECTORY ?? '',
     spark: {
       submit: env.SPARK_SUBMIT || 'spark-submit',

@@ -85,21 +85,5 @@ export async function runSparkBatch(config: BatchConfig, period: Period): Promis
 
 /** Compaction, snapshot expiry and orphan-file removal of every lake table, on Spark. */
 export async function runSparkMaintenance(config: BatchConfig): Promise<string> {
-  const m = config.maintenance;
-  return sparkSubmit(config, 'maintenance.py', [
-    '--catalog',
-    config.names.catalog,
-    '--namespace',
-    config.names.namespace,
-    '--tables',
-    config.maintainedTables.join(','),
-    '--snapshot-retention-hours',
-    String(m.snapshotRetentionHours),
-    '--retain-last',
-    String(m.retainLastSnapshots),
-    '--orphan-min-age-hours',
-    String(m.orphanMinAgeHours),
-    '--target-file-size-mib',
-    String(m.targetFileSizeMiB),
-  ]);
+  return sparkSubmit(config, 'maintenance.py', config.maintenanceArgs);
 }

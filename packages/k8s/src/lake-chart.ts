@@ -1,6 +1,7 @@
 import { imageRef, type StratusConfig } from '@stratus/config';
-import { batchPlan, type LakeNames } from '@stratus/lake-batch/batch-plan';
+import { batchPlan } from '@stratus/lake-batch/batch-plan';
 import { spark as sparkDialect } from '@stratus/lake-batch/dialect';
+import { lakeNames, maintenanceArgs } from '@stratus/lake-batch/lake-names';
 import { sparkLakeConf } from '@stratus/lake-batch/spark-conf';
 import { Chart, type ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -114,16 +115,7 @@ export class LakeChart extends Chart {
       },
     });
 
-    const names: LakeNames = {
-      catalog: 'lake',
-      namespace: lake.catalog.namespace,
-      events: lake.tables.events,
-      windows: lake.tables.windows,
-      minute: lake.batch.tables.minute,
-      hour: lake.batch.tables.hour,
-      day: lake.batch.tables.day,
-      reconciliation: lake.batch.tables.reconciliation,
-    };
+    const names = lakeNames(config);
     const sp = lake.spark;
     const submission = new SparkSubmission(this, 'Spark', {
       name: sp.serviceAccount,
@@ -180,41 +172,16 @@ export class LakeChart extends Chart {
             },
           }),
     });
-    const m = lake.maintenance;
-    const tables = [
-      lake.tables.events,
-      lake.tables.windows,
-      lake.tables.positions,
-      names.minute,
-      names.hour,
-      names.day,
-      names.reconciliation,
-    ];
     this.maintenance = new LakeCronJob(this, 'Maintenance', {
       name: 'lake-maintenance',
       component: 'maintenance',
       partOf,
       version: config.version,
-      schedule: m.schedule,
+      schedule: lake.maintenance.schedule,
       image: imageRef(config, 'lake-spark'),
       user: sp.uid,
       resources: sp.driver,
-      command: submission.submitCommand('maintenance.py', [
-        '--catalog',
-        names.catalog,
-        '--namespace',
-        names.namespace,
-        '--tables',
-        tables.join(','),
-        '--snapshot-retention-hours',
-        String(m.snapshotRetentionHours),
-        '--retain-last',
-        String(m.retainLastSnapshots),
-        '--orphan-min-age-hours',
-        String(m.orphanMinAgeHours),
-        '--target-file-size-mib',
-        String(m.targetFileSizeMiB),
-      ]),
+      command: submission.submitCommand('maintenance.py', maintenanceArgs(config)),
       env: driverEnv,
       volumeMounts: [submission.confMount(this)],
       serviceAccount: submission.serviceAccount,
