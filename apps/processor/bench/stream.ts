@@ -306,6 +306,12 @@ async function main(): Promise<void> {
     `Machine: ${cpus().length} cores (${cpu}), Node ${process.version}, Java ${javaVersion()}, Apache Kafka ${env.KAFKA_VERSION} single broker (KRaft, rig), kafkajs 2.2.4 (patched, see docs/stream.md);`,
     `1-minute load average: ${loadStart} at the start, ${loadavg()[0]?.toFixed(1)} at the end of the run. The machine is shared (other sessions' builds and tests run`,
     'on the same 2 cores), so every figure is a same-run comparison and the load is part of the result.',
+    ...(Math.max(Number(loadStart), loadavg()[0] ?? 0) > 2 * cpus().length
+      ? [
+          `**The load was above ${2 * cpus().length} (${cpus().length} cores)**: measures taken minutes apart saw very different shares of the CPU`,
+          '(see the spread of the runs), so the "target" column is not a verdict; rerun on a quiet machine.',
+        ]
+      : []),
     `Data: ${EVENTS.toLocaleString('en-US')} seeded events, ${SENSORS.length} sensors spread 4 per partition by the sensor partitioner, 3 partitions, window 20,`,
     `${windowCount.toLocaleString('en-US')} windows; Kafka Streams computed exactly the same windows (checked). Medians of ${REPEATS} runs (each run listed).`,
     '',
