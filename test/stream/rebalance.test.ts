@@ -60,5 +60,5 @@ describe('rebalances on the 3-broker cluster with the chart broker settings', ()
     expect(readers).toHaveLength(3);
     expect(await first.terminate()).toBe(0);
     expect(await third?.terminate()).toBe(0);
-  });
+  }, 300_000);
 });
