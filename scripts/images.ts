@@ -24,7 +24,7 @@ export function appBuilds(config: StratusConfig): ImageBuild[] {
   return APPS.map((app) => imageBuild(config, app, pnpm));
 }
 
-/** The images the Dockerfile's FROM lines name (not its own stages), with the build arguments expanded. */
+/** The images the FROM lines of `apps/Dockerfile` name (not its own stages), expanded with the arguments of the builds that use it. */
 export function dockerfileBaseImages(dockerfile: string, builds: readonly ImageBuild[]): string[] {
   const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?\s*$/i;
   const lines = dockerfile
@@ -33,7 +33,7 @@ export function dockerfileBaseImages(dockerfile: string, builds: readonly ImageB
     .filter((m): m is RegExpExecArray => m !== null);
   const stages = new Set(lines.map((m) => m[2]).filter((stage) => stage !== undefined));
   const refs = new Set<string>();
-  for (const build of builds) {
+  for (const build of builds.filter((b) => b.dockerfile === DOCKERFILE)) {
     for (const [, image = ''] of lines) {
       if (stages.has(image)) continue;
       refs.add(
@@ -87,21 +87,25 @@ function main(argv: readonly string[]): void {
     const build = appBuilds(config).find((b) => b.app === app);
     if (!build) throw new Error(`usage: images.ts build APP, where APP is one of ${APPS.join(', ')} (got '${app ?? ''}')`);
     const args = Object.entries(build.buildArgs).map(([k, v]) => `${k}=${v}`);
-    console.log(`image=${build.image}\ntarget=${build.target}\nbuild-args<<ARGS\n${args.join('\n')}\nARGS`);
+    console.log(
+      `image=${build.image}\ndockerfile=${build.dockerfile}\ntarget=${build.target}\nbuild-args<<ARGS\n${args.join('\n')}\nARGS`,
+    );
   } else if (command === 'list') {
-    const builds = appBuilds(config);
-    for (const b of builds) {
+    const all = appBuilds(config);
+    for (const b of all.filter((b) => b.dockerfile === DOCKERFILE)) {
       const args = Object.entries(b.buildArgs).map(([k, v]) => `${k}=${v}`);
       console.log(['app', b.image, qualifiedRef(b.image), b.target, ...args].join(' '));
     }
+    for (const b of all.filter((b) => b.dockerfile !== DOCKERFILE))
+      console.log(`own ${b.image} ${qualifiedRef(b.image)} ${b.dockerfile}`);
     const runs = manifestBaseImages(config);
-    for (const ref of dockerfileBaseImages(readFileSync(DOCKERFILE, 'utf8'), builds)) {
+    for (const ref of dockerfileBaseImages(readFileSync(DOCKERFILE, 'utf8'), all)) {
       if (!runs.has(ref)) console.log(`base ${ref} ${qualifiedRef(ref)}`);
     }
     for (const ref of [...runs.keys()].sort()) console.log(`runs ${ref} ${qualifiedRef(ref)}`);
   } else {
     throw new Error(
-      'usage: images.ts build APP   (GitHub step outputs: image, target, build-args)\n' +
+      'usage: images.ts build APP   (GitHub step outputs: image, dockerfile, target, build-args)\n' +
         '       images.ts list        (one line per image: "app REF QUALIFIED TARGET ARG=VALUE...", "base REF QUALIFIED"\n' +
         '                             for a base image of the Dockerfile, "runs REF QUALIFIED" for any other image the\n' +
         '                             manifests run; QUALIFIED is the full name, docker.io/library/postgres:15.18)',

@@ -196,37 +196,51 @@ export function upstreamRef(config: StratusConfig, image: UpstreamImage): string
   return digest ? `${ref}@${digest}` : ref;
 }
 
-/** How `apps/Dockerfile` builds an app's image: its runtime stage and the build arguments config decides. */
+/** The apps built from the shared `apps/Dockerfile`; the others have a Dockerfile of their own beside their code. */
+export type SharedDockerfileApp = 'backend' | 'frontend' | 'producer' | 'processor';
+const SHARED_DOCKERFILE_APPS: readonly AppName[] = [
+  'backend',
+  'frontend',
+  'producer',
+  'processor',
+] satisfies SharedDockerfileApp[];
+
+/** How an app's image is built: its Dockerfile (relative to the repo root, the build context), stage and build arguments. */
 export interface ImageBuild {
   readonly app: AppName;
   readonly image: string;
-  readonly target: 'node-app' | 'frontend';
+  readonly dockerfile: string;
+  /** The stage of `apps/Dockerfile`; empty for an app's own Dockerfile, whose last stage is the image. */
+  readonly target: '' | 'node-app' | 'frontend';
   readonly buildArgs: Readonly<Record<string, string>>;
 }
 
-/** The port each app answers its health check on: the API port, the frontend's port or a worker's metrics port. */
-export function appPort(config: StratusConfig, app: AppName): number {
-  switch (app) {
-    case 'backend':
-      return config.todo.backend.port;
-    case 'frontend':
-      return config.todo.frontend.port;
-    case 'producer':
-      return config.stream.producer.metricsPort;
-    case 'processor':
-      return config.stream.processor.metricsPort;
-  }
+/** The port each app of `apps/Dockerfile` answers its health check on: the API port, the frontend's port or a worker's metrics port. */
+export function appPort(config: StratusConfig, app: SharedDockerfileApp): number {
+  if (app === 'backend') return config.todo.backend.port;
+  if (app === 'frontend') return config.todo.frontend.port;
+  if (app === 'producer') return config.stream.producer.metricsPort;
+  return config.stream.processor.metricsPort;
 }
 
-/** The target and build arguments of one app image; `pnpmVersion` is the workspace's `packageManager` version. */
+/** The Dockerfile, target and build arguments of one app image; `pnpmVersion` is the workspace's `packageManager` version. */
 export function imageBuild(config: StratusConfig, app: AppName, pnpmVersion: string): ImageBuild {
+  const image = imageRef(config, app);
+  if (!SHARED_DOCKERFILE_APPS.includes(app)) {
+    const buildArgs: Record<string, string> =
+      app === 'lake-spark'
+        ? { SPARK_IMAGE: config.lake.spark.baseImage, ICEBERG_VERSION: config.versions.iceberg }
+        : { NODE_VERSION: config.versions.node, PNPM_VERSION: pnpmVersion };
+    return { app, image, dockerfile: `apps/${app}/Dockerfile`, target: '', buildArgs };
+  }
   return {
     app,
-    image: imageRef(config, app),
+    image,
+    dockerfile: 'apps/Dockerfile',
     target: app === 'frontend' ? 'frontend' : 'node-app',
     buildArgs: {
       APP: app,
-      PORT: String(appPort(config, app)),
+      PORT: String(appPort(config, app as SharedDockerfileApp)),
       NODE_VERSION: config.versions.node,
       NGINX_VERSION: config.versions.nginx,
       PNPM_VERSION: pnpmVersion,
