@@ -161,6 +161,8 @@ export const stratusConfigSchema = z
             grafana: uid.default(10472),
             /** Prometheus, kube-state-metrics and node-exporter run as `nobody`. */
             nobody: uid.default(65534),
+            /** SeaweedFS (master, volume, filer, S3 gateway, the table-bucket Job); the image accepts any uid with writable volumes. */
+            seaweedfs: uid.default(10333),
           })
           .prefault({}),
       })
@@ -419,8 +421,6 @@ export const stratusConfigSchema = z
         seaweedfsCluster: z
           .object({
             image: z.string().min(1).default('chrislusf/seaweedfs:4.53'),
-            /** The uid and gid SeaweedFS runs as (the image's default is root; restricted Pod Security needs a non-root uid). */
-            uid: positive.default(1000),
             masterStorage: quantity.default('1Gi'),
             volumeStorage: quantity.default('20Gi'),
             filerStorage: quantity.default('2Gi'),
