@@ -37,7 +37,8 @@ describe('archiverConfig', () => {
     writeFileSync(join(dir, 'AWS_ACCESS_KEY_ID'), 'file-key\n');
     writeFileSync(join(dir, 'AWS_SECRET_ACCESS_KEY'), 'file-secret');
     const files = {
-      DUCKDB_EXTENSION_DIRECTORY: '/x', AWS_ACCESS_KEY_ID_FILE: join(dir, 'AWS_ACCESS_KEY_ID'),
+      DUCKDB_EXTENSION_DIRECTORY: '/x',
+      AWS_ACCESS_KEY_ID_FILE: join(dir, 'AWS_ACCESS_KEY_ID'),
       AWS_SECRET_ACCESS_KEY_FILE: join(dir, 'AWS_SECRET_ACCESS_KEY'),
     };
     expect(archiverConfig({ ...files, AWS_ACCESS_KEY_ID: 'env-key' }).lake).toMatchObject({

@@ -64,7 +64,9 @@ function secretFrom(env: NodeJS.ProcessEnv, name: string, hint: string): string 
   try {
     value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (e) {
-    throw new ArchiverConfigError(`'${name}_FILE' = '${file}': cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${hint}`);
+    throw new ArchiverConfigError(
+      `'${name}_FILE' = '${file}': cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${hint}`,
+    );
   }
   if (value === '') throw new ArchiverConfigError(`'${name}_FILE' = '${file}' is empty: ${hint}`);
   return value;

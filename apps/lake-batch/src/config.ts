@@ -55,7 +55,9 @@ function secretFrom(env: NodeJS.ProcessEnv, name: string, what: string): string 
   try {
     value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (e) {
-    throw new BatchConfigError(`'${name}_FILE' = '${file}': cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${what}`);
+    throw new BatchConfigError(
+      `'${name}_FILE' = '${file}': cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${what}`,
+    );
   }
   if (value === '') throw new BatchConfigError(`'${name}_FILE' = '${file}' is empty: ${what}`);
   return value;

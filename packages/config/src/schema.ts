@@ -163,6 +163,8 @@ export const stratusConfigSchema = z
             nobody: uid.default(65534),
             /** SeaweedFS (master, volume, filer, S3 gateway, the table-bucket Job); the image accepts any uid with writable volumes. */
             seaweedfs: uid.default(10333),
+            /** lake-spark (Spark drivers and executors): apache/spark's entrypoint runs as any uid, with HOME and work dirs in /tmp. */
+            spark: uid.default(10185),
           })
           .prefault({}),
       })
@@ -411,8 +413,6 @@ export const stratusConfigSchema = z
             baseImage: z.string().min(1).default('apache/spark:4.1.1-scala2.13-java21-python3-ubuntu'),
             serviceAccount: dnsLabel.default('spark'),
             executors: positive.max(100).default(2),
-            /** The uid of the apache/spark image's `spark` user. */
-            uid: positive.default(185),
             driver: resources({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
             executor: resources({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
           })

@@ -40,7 +40,9 @@ describe('lake chart', () => {
   it('keeps the S3 keys out of the manifests: files of the mounted Secret, and Spark signs with the environment', () => {
     const text = JSON.stringify(objects);
     expect(text).not.toMatch(/secret-key|s3\.access-key-id|s3\.secret-access-key|credential=|"secretKeyRef"/);
-    expect(text).toContain('{"name":"AWS_SECRET_ACCESS_KEY_FILE","value":"/etc/secrets/lake-s3-credentials/AWS_SECRET_ACCESS_KEY"}');
+    expect(text).toContain(
+      '{"name":"AWS_SECRET_ACCESS_KEY_FILE","value":"/etc/secrets/lake-s3-credentials/AWS_SECRET_ACCESS_KEY"}',
+    );
     expect(text).toContain('"secret":{"defaultMode":288,"secretName":"lake-s3-credentials"}');
     expect(find('ConfigMap', 'spark-conf')?.data?.['submit.sh']).toContain(
       'export AWS_SECRET_ACCESS_KEY="$(cat "$AWS_SECRET_ACCESS_KEY_FILE")"',

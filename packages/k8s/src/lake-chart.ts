@@ -120,7 +120,7 @@ export class LakeChart extends Chart {
     const submission = new SparkSubmission(this, 'Spark', {
       name: sp.serviceAccount,
       image: imageRef(config, 'lake-spark'),
-      user: sp.uid,
+      user: config.images.uids.spark,
       executors: sp.executors,
       driver: sp.driver,
       executor: sp.executor,
@@ -148,7 +148,7 @@ export class LakeChart extends Chart {
       ...(onSpark
         ? {
             image: imageRef(config, 'lake-spark'),
-            user: sp.uid,
+            user: config.images.uids.spark,
             resources: sp.driver,
             command: [
               '/bin/bash',
@@ -180,7 +180,7 @@ export class LakeChart extends Chart {
       version: config.version,
       schedule: lake.maintenance.schedule,
       image: imageRef(config, 'lake-spark'),
-      user: sp.uid,
+      user: config.images.uids.spark,
       resources: sp.driver,
       command: submission.submitCommand('maintenance.py', maintenanceArgs(config)),
       env: driverEnv,
