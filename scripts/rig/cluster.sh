@@ -328,6 +328,11 @@ podLogsDir: $RUN/pod-logs
 failSwapOn: false
 oomScoreAdj: 0
 serializeImagePulls: false
+# The disk is shared with other work and the images cannot be pulled again: absolute eviction thresholds instead of
+# the defaults' percentages (15 % free of a large shared disk is easily missed), and no image garbage collection.
+evictionHard: { memory.available: 100Mi, nodefs.available: 2Gi, imagefs.available: 2Gi, nodefs.inodesFree: 5% }
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
 YAML
   cat >"$RUN/kube-proxy.yaml" <<YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
@@ -632,23 +637,41 @@ traefik_serves() {
 
 # ------------------------------------------------------------------------------------------------ load images
 
-# Imports each rig image tar once into the kept image store (a stamp per tar, next to the store).
+# stamped_present STAMP: STAMP exists and every image name in it is in containerd (the kubelet's image garbage
+# collection, or anyone's `ctr images rm`, may have removed one since).
+stamped_present() {
+  [[ -f $1 ]] || return 1
+  local present name
+  present=$(ctr_ -n k8s.io images ls -q)
+  while read -r name; do grep -qxF "$name" <<<"$present" || return 1; done <"$1"
+}
+
+# Imports each rig image tar into the kept image store unless it is there already (a stamp per tar).
 load_rig_images() {
-  local tar stamps=$STATE/containerd/imported
+  local tars names stamps=$STATE/containerd/loaded i
+  read -ra tars <<<"$(image_tars)"
+  names=("$PAUSE_IMAGE" "$TOOLBOX_IMAGE" "$COREDNS_IMAGE" "$TRAEFIK_IMAGE")
   mkdir -p "$stamps"
-  for tar in $(image_tars); do
-    [[ -f $stamps/$(basename "$tar") ]] && continue
-    ctr_ -n k8s.io images import "$tar" >/dev/null || die "importing $tar into containerd failed"
-    touch "$stamps/$(basename "$tar")"
+  for i in "${!tars[@]}"; do
+    stamped_present "$stamps/$(basename "${tars[i]}")" && continue
+    ctr_ -n k8s.io images import "${tars[i]}" >/dev/null || die "importing ${tars[i]} into containerd failed"
+    printf '%s\n' "${names[i]}" >"$stamps/$(basename "${tars[i]}")"
   done
 }
 
-# The app images and base-image stand-ins, from helper "images"' script when this checkout has it.
+# The app images and base-image stand-ins, from scripts/rig/images.sh when this checkout has it: `install` (a few
+# seconds when nothing changed), then `load` only when its list of tars changed since the last import into the kept
+# image store, since importing them all again takes a minute or more.
 load_app_images() {
-  local script=$RIG_ROOT/scripts/rig/images.sh
+  local script=$RIG_ROOT/scripts/rig/images.sh list=$RIG_STATE/images.list key names stamps=$STATE/containerd/loaded
   [[ -f $script ]] || { log "no scripts/rig/images.sh: only the rig's own images are loaded"; return 0; }
+  names=$(bash "$script" start | sed -n 's/^IMAGES=//p') || die "scripts/rig/images.sh start failed"
+  key=app-$( (cat "$list" && xargs -r stat -c '%n %s %Y' <"$list") | sha256sum | cut -c1-16)
+  stamped_present "$stamps/$key" && return 0
   log "loading the app images (scripts/rig/images.sh load)"
   bash "$script" load "$SOCK" >&2 || die "scripts/rig/images.sh load failed"
+  rm -f "$stamps"/app-*
+  tr ' ' '\n' <<<"$names" | grep . >"$stamps/$key" || true
 }
 
 # ---------------------------------------------------------------------------------------------------- start

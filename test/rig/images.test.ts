@@ -276,7 +276,7 @@ describe('apache/kafka stand-in', () => {
     const topics = ['/opt/kafka/bin/kafka-topics.sh', '--bootstrap-server', 'localhost:9092'];
     expect((await kafka.exec([...topics, '--create', '--topic', 'images-test', '--partitions', '2'])).status).toBe(0);
     expect((await kafka.exec([...topics, '--describe', '--topic', 'images-test'])).stdout).toMatch(/PartitionCount:\s*2/);
-  });
+  }, 300_000);
 });
 
 describe('prom/* stand-ins', () => {

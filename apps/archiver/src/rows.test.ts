@@ -17,9 +17,9 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 describe('parseEventRow', () => {
   it('keeps a valid event with its source', () => {
-    expect(parseEventRow(json({ id: 7, sensor: 'B', value: 12.5, ts: 99 }), source)).toEqual({
+    expect(parseEventRow(json({ id: 7, sensor: 'B', value: 12.5, ts: 1_700_000_000_123 }), source)).toEqual({
       ok: true,
-      row: { id: 7, sensor: 'B', value: 12.5, ts: 99, ...source },
+      row: { id: 7, sensor: 'B', value: 12.5, ts: 1_700_000_000_123, ...source },
     });
   });
 

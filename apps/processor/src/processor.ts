@@ -27,8 +27,8 @@ const STUCK_MS = 90_000;
 
 /**
  * The consumer group member: it owns some `events` partitions and runs one {@link PartitionTask} per owned
- * partition. A newly assigned partition is fenced (its transactional id initialised) and restored from the
- * changelog before it processes anything; a partition kept across a rebalance keeps its producer and state.
+ * partition. After every assignment each partition is fenced (its transactional id initialised) and restored from
+ * the changelog before it processes anything.
  */
 export class Processor {
   private readonly kafka: Kafka;
@@ -135,14 +135,17 @@ export class Processor {
     await this.admin.disconnect().catch(() => undefined);
   }
 
-  /** Keeps the tasks of partitions that stay, closes those that moved away, opens the new ones. */
+  /**
+   * Closes every task and opens one per assigned partition, each fenced and restored before it processes. Keeping
+   * the tasks of partitions that stay was tried: on the 3-broker cluster under heavy load it published windows twice
+   * (test/stream/rebalance.test.ts), so every generation starts with a fence again.
+   */
   private assign(partitions: readonly number[]): void {
     this.assigned = partitions;
     for (const [p, task] of this.tasks) {
-      if (partitions.includes(p)) continue;
       this.tasks.delete(p);
       void task.close();
-      this.props.metrics.consumerLag.remove({ partition: String(p) });
+      if (!partitions.includes(p)) this.props.metrics.consumerLag.remove({ partition: String(p) });
     }
     const limits = this.limits;
     if (!limits) throw new Error('the record limits are read before the consumer starts');
@@ -167,6 +170,16 @@ export class Processor {
     const low = offsets.find((o) => o.partition === partition)?.low;
     if (low === undefined) throw new Error(`partition ${partition} has no log start`);
     return low;
+  }
+
+  /**
+   * The group's committed `events` offsets. They are written in the same transactions as the changelog's
+   * `@position`, so after fencing a restore that ends below them has missed committed changelog records.
+   */
+  private async committedOffsets(): Promise<Map<number, bigint>> {
+    const { groupId, topics } = this.props.config;
+    const [offsets] = await this.admin.fetchOffsets({ groupId, topics: [topics.events.name] });
+    return new Map((offsets?.partitions ?? []).filter((p) => BigInt(p.offset) >= 0n).map((p) => [p.partition, BigInt(p.offset)]));
   }
 
   /** The lag of every owned partition from the broker's high watermark, so that a stuck member shows it growing. */
@@ -212,8 +225,18 @@ export class Processor {
       this.admin,
       pending.map((t) => t.partition),
     );
+    const committed = await this.committedOffsets();
     for (const task of pending) {
       const snapshot = snapshots.get(task.partition);
+      const offset = committed.get(task.partition);
+      const position = snapshot?.nextOffset === null || snapshot === undefined ? -1n : BigInt(snapshot.nextOffset);
+      if (offset !== undefined && position < offset) {
+        this.props.logger.warn(
+          { partition: task.partition, restored: snapshot?.nextOffset ?? null, committed: String(offset) },
+          'the restored changelog is behind the committed offset: restoring again',
+        );
+        continue;
+      }
       if (snapshot && task.hasProducer) task.restore(snapshot);
     }
     this.props.logger.info(
