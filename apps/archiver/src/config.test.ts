@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArchiverConfigError, archiverConfig } from './config.ts';
 
@@ -28,5 +31,22 @@ describe('archiverConfig', () => {
     expect(() => archiverConfig({ ...base, AWS_SECRET_ACCESS_KEY: '' })).toThrow(/'AWS_SECRET_ACCESS_KEY' must be set/);
     expect(() => archiverConfig({ ...base, FLUSH_ROWS: '0' })).toThrow(ArchiverConfigError);
     expect(() => archiverConfig({ ...base, S3_ENDPOINT: 'seaweedfs:8333' })).toThrow(/'S3_ENDPOINT' must be an http\(s\) URL/);
+  });
+  it('reads the S3 credentials from the files AWS_*_FILE name (the mounted Secret) before the variables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'creds-'));
+    writeFileSync(join(dir, 'AWS_ACCESS_KEY_ID'), 'file-key\n');
+    writeFileSync(join(dir, 'AWS_SECRET_ACCESS_KEY'), 'file-secret');
+    const files = {
+      DUCKDB_EXTENSION_DIRECTORY: '/x',
+      AWS_ACCESS_KEY_ID_FILE: join(dir, 'AWS_ACCESS_KEY_ID'),
+      AWS_SECRET_ACCESS_KEY_FILE: join(dir, 'AWS_SECRET_ACCESS_KEY'),
+    };
+    expect(archiverConfig({ ...files, AWS_ACCESS_KEY_ID: 'env-key' }).lake).toMatchObject({
+      accessKeyId: 'file-key',
+      secretAccessKey: 'file-secret',
+    });
+    expect(() => archiverConfig({ ...files, AWS_SECRET_ACCESS_KEY_FILE: join(dir, 'missing') })).toThrow(
+      /'AWS_SECRET_ACCESS_KEY_FILE' = '.*missing': cannot read it \(ENOENT\)/,
+    );
   });
 });

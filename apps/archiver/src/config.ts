@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { loadConfig } from '@stratus/config';
 
 /** Where the lake is and how to reach it: the Iceberg REST catalog, its warehouse and the S3 API under it. */
@@ -55,6 +56,22 @@ function required(env: NodeJS.ProcessEnv, name: string, hint: string): string {
   return value;
 }
 
+/** A credential from the file `<name>_FILE` names (a mounted Secret), else from `<name>` itself. */
+function secretFrom(env: NodeJS.ProcessEnv, name: string, hint: string): string {
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return required(env, name, hint);
+  let value: string;
+  try {
+    value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new ArchiverConfigError(
+      `'${name}_FILE' = '${file}': cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${hint}`,
+    );
+  }
+  if (value === '') throw new ArchiverConfigError(`'${name}_FILE' = '${file}' is empty: ${hint}`);
+  return value;
+}
+
 function url(name: string, value: string): string {
   try {
     const u = new URL(value);
@@ -89,8 +106,8 @@ export function archiverConfig(env: NodeJS.ProcessEnv = process.env): ArchiverCo
       namespace: lake.catalog.namespace,
       s3Endpoint: url('S3_ENDPOINT', s3Endpoint),
       s3Region: env.S3_REGION || lake.storage.region,
-      accessKeyId: required(env, 'AWS_ACCESS_KEY_ID', `the S3 access key (Secret ${lake.storage.secret})`),
-      secretAccessKey: required(env, 'AWS_SECRET_ACCESS_KEY', `the S3 secret key (Secret ${lake.storage.secret})`),
+      accessKeyId: secretFrom(env, 'AWS_ACCESS_KEY_ID', `the S3 access key (Secret ${lake.storage.secret})`),
+      secretAccessKey: secretFrom(env, 'AWS_SECRET_ACCESS_KEY', `the S3 secret key (Secret ${lake.storage.secret})`),
       extensionDirectory: required(
         env,
         'DUCKDB_EXTENSION_DIRECTORY',

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchConfig } from './config.ts';
 
@@ -20,6 +23,22 @@ describe('batchConfig', () => {
     );
     expect(() => batchConfig({ ...base, WINDOW_SIZE: '0' })).toThrow(
       "'WINDOW_SIZE' must be an integer from 1 to 100000, got '0'",
+    );
+  });
+  it('reads the S3 credentials from the files AWS_*_FILE name (the mounted Secret) before the variables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'creds-'));
+    writeFileSync(join(dir, 'AWS_ACCESS_KEY_ID'), 'file-key\n');
+    writeFileSync(join(dir, 'AWS_SECRET_ACCESS_KEY'), 'file-secret');
+    const files = {
+      AWS_ACCESS_KEY_ID_FILE: join(dir, 'AWS_ACCESS_KEY_ID'),
+      AWS_SECRET_ACCESS_KEY_FILE: join(dir, 'AWS_SECRET_ACCESS_KEY'),
+    };
+    expect(batchConfig({ ...files, AWS_ACCESS_KEY_ID: 'env-key' }).lake).toMatchObject({
+      accessKeyId: 'file-key',
+      secretAccessKey: 'file-secret',
+    });
+    expect(() => batchConfig({ ...files, AWS_SECRET_ACCESS_KEY_FILE: join(dir, 'missing') })).toThrow(
+      /'AWS_SECRET_ACCESS_KEY_FILE' = '.*missing': cannot read it \(ENOENT\)/,
     );
   });
 });

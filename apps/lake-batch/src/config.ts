@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { loadConfig, type StratusConfig } from '@stratus/config';
 import type { LakeNames } from './batch-plan.ts';
 import { lakeNames, maintenanceArgs } from './lake-names.ts';
@@ -46,6 +47,22 @@ function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
   return v;
 }
 
+/** A credential from the file `<name>_FILE` names (a mounted Secret), else from `<name>` itself. */
+function secretFrom(env: NodeJS.ProcessEnv, name: string, what: string): string {
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return required(env, name, what);
+  let value: string;
+  try {
+    value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new BatchConfigError(
+      `'${name}_FILE' = '${file}': cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${what}`,
+    );
+  }
+  if (value === '') throw new BatchConfigError(`'${name}_FILE' = '${file}' is empty: ${what}`);
+  return value;
+}
+
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -81,8 +98,8 @@ export function batchConfig(env: NodeJS.ProcessEnv = process.env): BatchConfig {
       warehouse: env.ICEBERG_WAREHOUSE || lake.catalog.warehouse,
       s3Endpoint,
       region: env.S3_REGION || env.AWS_REGION || lake.storage.region,
-      accessKeyId: required(env, 'AWS_ACCESS_KEY_ID', secretHint),
-      secretAccessKey: required(env, 'AWS_SECRET_ACCESS_KEY', secretHint),
+      accessKeyId: secretFrom(env, 'AWS_ACCESS_KEY_ID', secretHint),
+      secretAccessKey: secretFrom(env, 'AWS_SECRET_ACCESS_KEY', secretHint),
     },
     names,
     windowSize: intFrom(env, 'WINDOW_SIZE', config.stream.windowSize, 1, 100_000),

@@ -161,6 +161,10 @@ export const stratusConfigSchema = z
             grafana: uid.default(10472),
             /** Prometheus, kube-state-metrics and node-exporter run as `nobody`. */
             nobody: uid.default(65534),
+            /** SeaweedFS (master, volume, filer, S3 gateway, the table-bucket Job); the image accepts any uid with writable volumes. */
+            seaweedfs: uid.default(10333),
+            /** lake-spark (Spark drivers and executors): apache/spark's entrypoint runs as any uid, with HOME and work dirs in /tmp. */
+            spark: uid.default(10185),
           })
           .prefault({}),
       })
@@ -409,8 +413,6 @@ export const stratusConfigSchema = z
             baseImage: z.string().min(1).default('apache/spark:4.1.1-scala2.13-java21-python3-ubuntu'),
             serviceAccount: dnsLabel.default('spark'),
             executors: positive.max(100).default(2),
-            /** The uid of the apache/spark image's `spark` user. */
-            uid: positive.default(185),
             driver: resources({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
             executor: resources({ cpu: '500m', memory: '1Gi', cpuLimit: '1', memoryLimit: '1536Mi' }),
           })
@@ -419,8 +421,6 @@ export const stratusConfigSchema = z
         seaweedfsCluster: z
           .object({
             image: z.string().min(1).default('chrislusf/seaweedfs:4.53'),
-            /** The uid and gid SeaweedFS runs as (the image's default is root; restricted Pod Security needs a non-root uid). */
-            uid: positive.default(1000),
             masterStorage: quantity.default('1Gi'),
             volumeStorage: quantity.default('20Gi'),
             filerStorage: quantity.default('2Gi'),

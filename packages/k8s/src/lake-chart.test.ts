@@ -37,10 +37,16 @@ describe('lake chart', () => {
     }
   });
 
-  it('keeps the S3 keys out of the manifests: Secret references only, and Spark signs with the environment', () => {
+  it('keeps the S3 keys out of the manifests: files of the mounted Secret, and Spark signs with the environment', () => {
     const text = JSON.stringify(objects);
-    expect(text).not.toMatch(/secret-key|s3\.access-key-id|s3\.secret-access-key|credential=/);
-    expect(text).toContain('"secretKeyRef":{"key":"AWS_SECRET_ACCESS_KEY","name":"lake-s3-credentials"}');
+    expect(text).not.toMatch(/secret-key|s3\.access-key-id|s3\.secret-access-key|credential=|"secretKeyRef"/);
+    expect(text).toContain(
+      '{"name":"AWS_SECRET_ACCESS_KEY_FILE","value":"/etc/secrets/lake-s3-credentials/AWS_SECRET_ACCESS_KEY"}',
+    );
+    expect(text).toContain('"secret":{"defaultMode":288,"secretName":"lake-s3-credentials"}');
+    expect(find('ConfigMap', 'spark-conf')?.data?.['submit.sh']).toContain(
+      'export AWS_SECRET_ACCESS_KEY="$(cat "$AWS_SECRET_ACCESS_KEY_FILE")"',
+    );
     const props = find('ConfigMap', 'spark-conf')?.data?.['spark.properties'] ?? '';
     expect(props).toContain(
       'spark.kubernetes.executor.secretKeyRef.AWS_SECRET_ACCESS_KEY=lake-s3-credentials:AWS_SECRET_ACCESS_KEY',

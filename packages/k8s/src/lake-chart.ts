@@ -13,7 +13,9 @@ import { NamespaceIsolation } from './namespace-isolation.ts';
 import { NetworkFlow, Peer } from './network-flow.ts';
 import { httpProbes } from './probes.ts';
 import { prometheusPeer } from './prometheus.ts';
+import { s3CredentialFiles } from './s3-credentials.ts';
 import { SeaweedfsCluster } from './seaweedfs-cluster.ts';
+import { secretVolumeMount } from './secret-volume.ts';
 import {
   SPARK_BLOCK_MANAGER_PORT,
   SPARK_CONF_DIR,
@@ -62,7 +64,7 @@ export class LakeChart extends Chart {
         name: lake.seaweedfs.service,
         image: s.image,
         version: s.image.split(':')[1] ?? 'latest',
-        user: s.uid,
+        user: config.images.uids.seaweedfs,
         ports: {
           master: s.masterPort,
           volume: s.volumePort,
@@ -80,11 +82,8 @@ export class LakeChart extends Chart {
     }
     const s3Url = lake.storage.endpoint || (this.seaweedfs?.s3Url as string);
     const catalogUrl = lake.catalog.url || (this.seaweedfs?.catalogUrl as string);
-    const secret = kplus.Secret.fromSecretName(this, 'S3Credentials', lake.storage.secret);
-    const credentials = {
-      AWS_ACCESS_KEY_ID: kplus.EnvValue.fromSecretValue({ secret, key: 'AWS_ACCESS_KEY_ID' }),
-      AWS_SECRET_ACCESS_KEY: kplus.EnvValue.fromSecretValue({ secret, key: 'AWS_SECRET_ACCESS_KEY' }),
-    };
+    const credentials = s3CredentialFiles(lake.storage.secret);
+    const credentialsMount = secretVolumeMount(this, 'S3Credentials', lake.storage.secret);
     const lakeEnv = {
       ICEBERG_CATALOG_URL: kplus.EnvValue.fromValue(catalogUrl),
       ICEBERG_WAREHOUSE: kplus.EnvValue.fromValue(lake.catalog.warehouse),
@@ -107,6 +106,7 @@ export class LakeChart extends Chart {
       metricsPort: lake.archiver.metricsPort,
       probes: httpProbes(lake.archiver.metricsPort, '/healthz', '/healthz'),
       service: false,
+      volumeMounts: [credentialsMount],
       env: {
         ...lakeEnv,
         KAFKA_BROKERS: kplus.EnvValue.fromValue(kafkaBrokers),
@@ -120,7 +120,7 @@ export class LakeChart extends Chart {
     const submission = new SparkSubmission(this, 'Spark', {
       name: sp.serviceAccount,
       image: imageRef(config, 'lake-spark'),
-      user: sp.uid,
+      user: config.images.uids.spark,
       executors: sp.executors,
       driver: sp.driver,
       executor: sp.executor,
@@ -148,7 +148,7 @@ export class LakeChart extends Chart {
       ...(onSpark
         ? {
             image: imageRef(config, 'lake-spark'),
-            user: sp.uid,
+            user: config.images.uids.spark,
             resources: sp.driver,
             command: [
               '/bin/bash',
@@ -157,7 +157,7 @@ export class LakeChart extends Chart {
                 `--plan ${SPARK_CONF_DIR}/plan.json --from "$(date -u -d "-$LOOKBACK_DAYS days" +%F)" --to "$(date -u +%F)"`,
             ],
             env: { ...driverEnv, LOOKBACK_DAYS: kplus.EnvValue.fromValue(lookback) },
-            volumeMounts: [submission.confMount(this)],
+            volumeMounts: [submission.confMount(this), credentialsMount],
             serviceAccount: submission.serviceAccount,
           }
         : {
@@ -170,6 +170,7 @@ export class LakeChart extends Chart {
               LOOKBACK_DAYS: kplus.EnvValue.fromValue(lookback),
               WINDOW_SIZE: kplus.EnvValue.fromValue(String(stream.windowSize)),
             },
+            volumeMounts: [credentialsMount],
           }),
     });
     this.maintenance = new LakeCronJob(this, 'Maintenance', {
@@ -179,11 +180,11 @@ export class LakeChart extends Chart {
       version: config.version,
       schedule: lake.maintenance.schedule,
       image: imageRef(config, 'lake-spark'),
-      user: sp.uid,
+      user: config.images.uids.spark,
       resources: sp.driver,
       command: submission.submitCommand('maintenance.py', maintenanceArgs(config)),
       env: driverEnv,
-      volumeMounts: [submission.confMount(this)],
+      volumeMounts: [submission.confMount(this), credentialsMount],
       serviceAccount: submission.serviceAccount,
     });
 

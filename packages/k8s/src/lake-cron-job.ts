@@ -1,6 +1,7 @@
 import { Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { skipCheck } from './checkov.ts';
 import { appLabels, selectorLabels } from './labels.ts';
 import { type ResourceSettings, restrictedContainer, restrictedPodSecurity } from './restricted-container.ts';
 
@@ -88,5 +89,12 @@ export class LakeCronJob extends Construct {
         }),
       ],
     });
+    if (props.serviceAccount) {
+      skipCheck(
+        this.cronJob,
+        'CKV_K8S_38',
+        "the Spark driver creates and deletes its executor pods through the Kubernetes API, limited to this namespace by its ServiceAccount's Role",
+      );
+    }
   }
 }

@@ -5,6 +5,8 @@ import { appLabels, selectorLabels } from './labels.ts';
 import { NetworkFlow, Peer } from './network-flow.ts';
 import { tcpProbes } from './probes.ts';
 import { type ResourceSettings, restrictedContainer, restrictedPodSecurity, scrapeAnnotations } from './restricted-container.ts';
+import { EXPORT_S3_CREDENTIALS, s3CredentialFiles } from './s3-credentials.ts';
+import { secretVolumeMount } from './secret-volume.ts';
 import { addVolumeClaimTemplate } from './volume-claim-template.ts';
 
 export interface SeaweedfsPorts {
@@ -160,7 +162,6 @@ export class SeaweedfsCluster extends Construct {
       `-master=${masterAddress}`,
     ]);
 
-    const secret = kplus.Secret.fromSecretName(this, 'Credentials', props.credentialsSecret);
     const gatewayLabels = appLabels({ name: props.name, component, partOf: props.partOf, version: props.version });
     this.gatewayPeer = Peer.pods(namespace, selectorLabels(props.name));
     const probes = tcpProbes(p.s3);
@@ -177,7 +178,7 @@ export class SeaweedfsCluster extends Construct {
           image: props.image,
           user: props.user,
           resources: props.resources,
-          command: ['/usr/bin/weed'],
+          command: ['/bin/sh', '-c', `${EXPORT_S3_CREDENTIALS}exec /usr/bin/weed "$@"`, 'weed'],
           args: [
             's3',
             '-ip.bind=0.0.0.0',
@@ -193,14 +194,13 @@ export class SeaweedfsCluster extends Construct {
             { name: 'metrics', number: p.metrics },
           ],
           envVariables: {
-            AWS_ACCESS_KEY_ID: kplus.EnvValue.fromSecretValue({ secret, key: 'AWS_ACCESS_KEY_ID' }),
-            AWS_SECRET_ACCESS_KEY: kplus.EnvValue.fromSecretValue({ secret, key: 'AWS_SECRET_ACCESS_KEY' }),
+            ...s3CredentialFiles(props.credentialsSecret),
             S3_TABLE_BUCKET: kplus.EnvValue.fromValue(props.tableBucket),
           },
           readiness: probes.readiness,
           liveness: probes.liveness,
           startup: probes.startup,
-          volumeMounts: [tmp(this)],
+          volumeMounts: [tmp(this), secretVolumeMount(this, 'Credentials', props.credentialsSecret)],
         }),
       ],
     });

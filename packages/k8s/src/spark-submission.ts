@@ -6,6 +6,7 @@ import { appLabels, selectorLabels } from './labels.ts';
 import { Peer } from './network-flow.ts';
 import { cpuMillis, MIB, memoryBytes } from './quantity.ts';
 import type { ResourceSettings } from './restricted-container.ts';
+import { EXPORT_S3_CREDENTIALS } from './s3-credentials.ts';
 
 export interface SparkSubmissionProps {
   /** The ServiceAccount (and Role) of the drivers, and the prefix of the ConfigMap. */
@@ -43,6 +44,7 @@ const SUBMIT = `#!/bin/bash
 # spark-submit in client mode: this pod is the driver, its executors are pods it creates through the API server
 # (ServiceAccount ${'$'}{SERVICE_ACCOUNT}); they are owned by this pod and go when it goes.
 set -euo pipefail
+${EXPORT_S3_CREDENTIALS}
 exec /opt/spark/bin/spark-submit \\
   --master k8s://https://kubernetes.default.svc:443 --deploy-mode client \\
   --properties-file ${SPARK_CONF_DIR}/spark.properties \\
