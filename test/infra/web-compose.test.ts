@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { APPS, imageRef, parseConfig } from '@stratus/config';
+import { imageRef, parseConfig } from '@stratus/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { composeFile, POSTGRES_DIR } from '../../packages/infra/src/web-cloud-init.ts';
@@ -25,7 +25,10 @@ const config = parseConfig({ images: { pinDigests: false } });
 const OLD = config.version;
 const NEXT = '0.1.1';
 
+const NAMESPACE = 'stratus-web';
 let env: Record<string, string>;
+/** nerdctl's own state (networks, hosts files): a new server starts without any, like a new VM's Docker. */
+let dataRoot = join(work, 'nerdctl', 'setup');
 let nerdctl: string;
 
 /** A rig service's `start` (idempotent), without blocking the event loop: its `KEY=value` lines. */
@@ -53,9 +56,9 @@ function nerdctlArgs(...args: string[]): string[] {
     '--address',
     env.CONTAINERD_ADDRESS ?? '',
     '--namespace',
-    'k8s.io',
+    NAMESPACE,
     '--data-root',
-    join(work, 'nerdctl'),
+    dataRoot,
     '--cni-path',
     '/usr/lib/cni',
     '--cni-netconfpath',
@@ -67,10 +70,23 @@ function nerdctlArgs(...args: string[]): string[] {
 const compose = (project: string, ...args: string[]) =>
   inCluster(...nerdctlArgs('compose', '--project-directory', project, '-f', join(project, 'compose.yaml'), ...args));
 
+/** The old server going away: `compose down` (what stratus-app.service runs on shutdown), until no container is left. */
+async function down(project: string): Promise<void> {
+  await compose(project, 'down');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const left = (await inCluster(...nerdctlArgs('ps', '--all', '--quiet'))).trim();
+    if (left === '') return;
+    if (Date.now() > deadline) throw new Error(`containers left after compose down: ${left}`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
 /** A "server": its own project directory with the compose file and `.env`, as web.sh writes them, on the shared data. */
 async function server(name: string, version: string, data: string): Promise<string> {
   const project = join(work, name);
   mkdirSync(project, { recursive: true });
+  dataRoot = join(work, 'nerdctl', name);
   writeFileSync(join(project, 'compose.yaml'), composeFile(config).replaceAll(POSTGRES_DIR, join(data, 'postgres')));
   const helpers = `source ./common.sh && password=$(keep_secret ${data}/secrets/db_password) && private_dir ${data}/postgres ${config.images.uids.postgres} && printf 'APP_VERSION=%s\\nPOSTGRES_PASSWORD=%s\\n' ${version} "$password"`;
   const { stdout } = await run('bash', ['-c', helpers], { cwd: bootDir, encoding: 'utf8' });
@@ -116,16 +132,28 @@ describe('the web server compose project on containerd (nerdctl compose), across
   beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
     mkdirSync(join(work, 'cni'), { recursive: true });
-    await rig('images');
     env = await rig('cluster');
     nerdctl = (await rig('nerdctl')).NERDCTL ?? '';
-    const { stdout } = await run('bash', [join(root, 'scripts/rig/cluster.sh'), 'ctr', 'images', 'ls', '-q'], {
-      encoding: 'utf8',
-    });
-    const loaded = new Set(stdout.split('\n'));
-    if (APPS.some((app) => !loaded.has(imageRef(config, app)))) {
-      await run('bash', [join(root, 'scripts/rig/images.sh'), 'load', `unix://${env.CONTAINERD_ADDRESS}`], { cwd: root });
+    // A containerd namespace of its own: the kubelet's image garbage collector deletes unused images in k8s.io.
+    const loaded = new Set((await inCluster(...nerdctlArgs('images', '--format', '{{.Repository}}:{{.Tag}}'))).split('\n'));
+    const needed = [
+      `docker.io/library/postgres:${config.versions.postgres}`,
+      imageRef(config, 'backend'),
+      imageRef(config, 'frontend'),
+    ];
+    if (needed.some((ref) => !loaded.has(ref.replace(/^docker\.io\/library\//, '')) && !loaded.has(ref))) {
+      const list = join(root, '.rig', 'images.list');
+      if (!existsSync(list)) await rig('images');
+      const tars = new Map(
+        readFileSync(list, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' ') as [string, string]),
+      );
+      for (const ref of needed) await inCluster(...nerdctlArgs('load', '--input', tars.get(ref) ?? `(no archive of ${ref})`));
     }
+    const leftovers = (await inCluster(...nerdctlArgs('ps', '--all', '--quiet'))).trim();
+    if (leftovers !== '') await inCluster(...nerdctlArgs('rm', '--force', ...leftovers.split('\n')));
     for (const app of ['backend', 'frontend'] as const) {
       const ref = imageRef(config, app);
       await inCluster(...nerdctlArgs('tag', ref, `${ref.slice(0, ref.lastIndexOf(':'))}:${NEXT}`));
@@ -133,7 +161,7 @@ describe('the web server compose project on containerd (nerdctl compose), across
   }, 1_800_000);
 
   afterAll(async () => {
-    for (const project of projects) await compose(project, 'down').catch(() => undefined);
+    for (const project of projects) await down(project).catch(() => undefined);
   });
 
   it('serves todos, then serves the same todos from a fresh project with the next version, then after a rollback', async () => {
@@ -150,7 +178,7 @@ describe('the web server compose project on containerd (nerdctl compose), across
     expect(await curl(`http://${env.CLUSTER_NODE_IP}:80/`)).toContain('<title>Stratus • TodoMVC</title>');
     expect(statSync(join(data, 'postgres', 'PG_VERSION'))).toMatchObject({ uid: config.images.uids.postgres });
     const password = readFileSync(join(data, 'secrets', 'db_password'), 'utf8');
-    await compose(first, 'down');
+    await down(first);
 
     const upgraded = await server('server-2', NEXT, data);
     projects.push(upgraded);
@@ -158,7 +186,7 @@ describe('the web server compose project on containerd (nerdctl compose), across
     url = await backendUrl();
     expect(titles(await waitForTodos(url))).toEqual(before);
     expect(readFileSync(join(data, 'secrets', 'db_password'), 'utf8')).toBe(password);
-    await compose(upgraded, 'down');
+    await down(upgraded);
 
     const rolledBack = await server('server-3', OLD, data);
     projects.push(rolledBack);

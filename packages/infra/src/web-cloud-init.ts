@@ -29,7 +29,7 @@ export function composeFile(config: StratusConfig): string {
         image: upstreamRef(config, 'postgres'),
         // The uid the cluster runs PostgreSQL as too; the image's entrypoint accepts any uid that owns PGDATA.
         user: `${config.images.uids.postgres}:${config.images.uids.postgres}`,
-        restart: 'unless-stopped',
+        restart: 'always',
         environment: {
           POSTGRES_DB: database.name,
           POSTGRES_USER: database.user,
@@ -46,7 +46,7 @@ export function composeFile(config: StratusConfig): string {
       },
       [backend.service]: {
         image: versionedImage(config, 'backend'),
-        restart: 'unless-stopped',
+        restart: 'always',
         environment: {
           PORT: String(backend.port),
           PGHOST: database.service,
@@ -60,7 +60,7 @@ export function composeFile(config: StratusConfig): string {
       },
       [frontend.service]: {
         image: versionedImage(config, 'frontend'),
-        restart: 'unless-stopped',
+        restart: 'always',
         environment: { BACKEND_URL: `http://${backend.service}:${backend.port}` },
         ports: [`80:${frontend.port}`],
         depends_on: [backend.service],
