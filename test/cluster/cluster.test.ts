@@ -22,7 +22,7 @@ describe('Stratus on a real Kubernetes', () => {
   };
 
   beforeAll(async () => {
-    const target = clusterTarget();
+    const target = await clusterTarget();
     console.info(`cluster: ${target.source}; ready for the suite after ${((Date.now() - started) / 1000).toFixed(0)} s`);
     deployed = await deployStratus(target);
     console.info(`deployed: every workload Ready ${deployed.readySeconds.toFixed(0)} s after kubectl apply`);

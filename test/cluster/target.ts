@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { APPS, imageRef, loadConfig } from '@stratus/config';
-import { rig, rigCommand } from '../support/rig.ts';
 import { Kubectl } from './kubectl.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The cluster under test: how to reach its API and its Ingress. */
 export interface ClusterTarget {
@@ -12,11 +15,37 @@ export interface ClusterTarget {
 }
 
 /**
- * `KUBECONFIG` and `INGRESS_URL` together name a cluster that already runs, with the images loaded (CI: kind). Without
- * them the rig builds the images from the Dockerfiles (`scripts/rig/images.sh`) and brings up its own one-node
+ * A rig script's verb, run without blocking the test worker (a cold cluster or image build takes minutes, and vitest
+ * times out a worker that does not answer); resolves with its standard output.
+ */
+function rigScript(service: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [`scripts/rig/${service}.sh`, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`scripts/rig/${service}.sh ${args.join(' ')} exited ${code}`)),
+    );
+  });
+}
+
+const keyValues = (out: string): Record<string, string> =>
+  Object.fromEntries(
+    out
+      .split('\n')
+      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+
+/**
+ * `KUBECONFIG` and `INGRESS_URL` together name a cluster that already runs, with the images loaded (CI: k3d). Without
+ * them the rig builds the images from `apps/Dockerfile` (`scripts/rig/images.sh`) and brings up its own one-node
  * Kubernetes (`scripts/rig/cluster.sh`), which loads them; a cluster that was already up gets them loaded now.
  */
-export function clusterTarget(env: NodeJS.ProcessEnv = process.env): ClusterTarget {
+export async function clusterTarget(env: NodeJS.ProcessEnv = process.env): Promise<ClusterTarget> {
   if (env.KUBECONFIG && env.INGRESS_URL) {
     return {
       kubectl: new Kubectl(env.KUBECONFIG, env.KUBECTL || 'kubectl'),
@@ -24,15 +53,15 @@ export function clusterTarget(env: NodeJS.ProcessEnv = process.env): ClusterTarg
       source: `KUBECONFIG=${env.KUBECONFIG} INGRESS_URL=${env.INGRESS_URL}`,
     };
   }
-  rig('images');
-  const cluster = rig('cluster');
+  await rigScript('images', ['start']);
+  const cluster = keyValues(await rigScript('cluster', ['start']));
   for (const key of ['KUBECONFIG', 'KUBECTL', 'INGRESS_URL', 'CONTAINERD_ADDRESS']) {
     if (!cluster[key]) throw new Error(`scripts/rig/cluster.sh start did not print ${key}`);
   }
-  const loaded = new Set(rigCommand('cluster', 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q').split('\n'));
+  const loaded = new Set((await rigScript('cluster', ['ctr', '-n', 'k8s.io', 'images', 'ls', '-q'])).split('\n'));
   const config = loadConfig({ env });
   if (APPS.some((app) => !loaded.has(imageRef(config, app)))) {
-    rigCommand('images', 'load', `unix://${cluster.CONTAINERD_ADDRESS}`);
+    await rigScript('images', ['load', `unix://${cluster.CONTAINERD_ADDRESS}`]);
   }
   return {
     kubectl: new Kubectl(cluster.KUBECONFIG as string, cluster.KUBECTL),

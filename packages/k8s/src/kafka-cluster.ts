@@ -142,7 +142,9 @@ export class KafkaCluster extends Construct {
     });
 
     const heapMiB = Math.floor(memoryBytes(props.resources.memory) / MIB / 2);
-    const probes = tcpProbes(props.port);
+    // A broker recovering its logs after an unclean stop, or starting on a busy node, listens only after minutes; a
+    // 3-minute budget had the kubelet kill every broker of the test cluster before it listened (restart loop).
+    const probes = tcpProbes(props.port, 10);
     const emptyDir = (name: string, size: number) =>
       kplus.Volume.fromEmptyDir(this, `Volume${name}`, name, { sizeLimit: Size.mebibytes(size) });
     this.statefulSet = new kplus.StatefulSet(this, 'StatefulSet', {

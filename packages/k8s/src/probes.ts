@@ -21,10 +21,14 @@ export function httpProbes(port: number, ready: string, live: string): Container
   };
 }
 
-/** TCP checks, for processes whose only endpoint is a port that accepts connections. */
-export function tcpProbes(port: number): ContainerProbes {
+/**
+ * TCP checks, for processes whose only endpoint is a port that accepts connections. `startupMinutes` is how long the
+ * process may take before it listens (@default 3).
+ */
+export function tcpProbes(port: number, startupMinutes = 3): ContainerProbes {
+  const periods = Math.ceil((startupMinutes * 60) / STARTUP.periodSeconds.toSeconds());
   return {
-    startup: kplus.Probe.fromTcpSocket({ port, ...STARTUP }),
+    startup: kplus.Probe.fromTcpSocket({ port, ...STARTUP, failureThreshold: periods }),
     readiness: kplus.Probe.fromTcpSocket({ port, ...READY }),
     liveness: kplus.Probe.fromTcpSocket({ port, ...LIVE }),
   };

@@ -269,6 +269,11 @@ describe('kafka and stream', () => {
     expect(find('Service', 'kafka-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
   });
 
+  it('gives a broker 10 minutes to listen before the startup probe gives up (log recovery takes minutes)', () => {
+    const c = podSpec(kafka).containers[0] as Container & { startupProbe: { periodSeconds: number; failureThreshold: number } };
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBe(600);
+  });
+
   it('mounts the image VOLUMEs it does not use read-only, so the runtime makes no writable volume of them', () => {
     const mounts = (podSpec(kafka).containers[0] as Container & { volumeMounts: { mountPath: string; readOnly?: boolean }[] })
       .volumeMounts;
