@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,10 +65,24 @@ export async function applyAsDocumented(kubectl: Kubectl, dir: string, config: S
     const password = randomBytes(24).toString('base64');
     await kubectl.ok(['-n', namespace, 'create', 'secret', 'generic', name, `--from-literal=password=${password}`]);
   }
-  const all = await kubectl.run(['apply', '-f', `${dir}/`], { timeoutMs: 300_000 });
-  if (all.code !== 0) throw new DeployError(`kubectl apply -f ${dir}/ failed: ${all.stderr}`);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  for (const [file, reason] of Object.entries(LEFT_OUT_FILES))
+    if (files.includes(file)) console.warn(`left out ${file}: ${reason}`);
+  const applied = files.filter((f) => !(f in LEFT_OUT_FILES)).flatMap((f) => ['-f', join(dir, f)]);
+  const all = await kubectl.run(['apply', ...applied], { timeoutMs: 300_000 });
+  if (all.code !== 0) throw new DeployError(`kubectl apply ${applied.join(' ')} failed: ${all.stderr}`);
   return `${namespaces.stderr}${all.stderr}`;
 }
+
+/**
+ * Manifest files the suite does not apply, with the reason it prints. The lake's SeaweedFS and Spark images have no
+ * stand-in in the image rig yet (scripts/rig/images.sh), so its workloads could not start here; the lake is tested
+ * out of the cluster (test/lake) and its chart by the API-server tests (test/k8s).
+ */
+const LEFT_OUT_FILES: Readonly<Record<string, string>> = {
+  '50-lake.yaml':
+    'the lake chart: no stand-in images for chrislusf/seaweedfs and apache/spark in the image rig yet (test/lake runs the lake outside the cluster, test/k8s admits its chart)',
+};
 
 /**
  * Workloads whose images are not obtainable from the package registries (see docs/kubernetes.md, "How it is
