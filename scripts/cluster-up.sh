@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `pnpm cluster:up`: the local one-node Kubernetes with the platform on it, as a user deploys it (docs/kubernetes.md):
 # the cluster rig (scripts/rig/cluster.sh, which also builds and loads the images through scripts/rig/images.sh),
-# the namespaces, the two Secrets, then everything. With no STRATUS_* variable set it applies dist/k8s as committed;
-# with some (a small cluster's sizes, say) it applies the synthesizer's stream for that config, the same code that
-# writes dist/k8s. Prints INGRESS_URL= and KUBECONFIG= (and the rest of the cluster's env). `pnpm cluster:down` ends it.
+# the namespaces, the two Secrets, then everything: the synthesizer's stream for this environment's STRATUS_*
+# overrides (a small cluster's sizes, say), the same code that writes dist/k8s, with the upstream images referenced
+# by tag, since the rig runs stand-ins that cannot have their digests (docs/images.md). Prints INGRESS_URL= and KUBECONFIG= (and the rest of the cluster's env). `pnpm cluster:down` ends it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,18 +11,14 @@ env_lines=$(bash scripts/rig/cluster.sh start)
 eval "$(grep -E '^(KUBECONFIG|KUBECTL)=' <<<"$env_lines" | sed 's/^/export /')"
 manifests=$(mktemp -d)
 trap 'rm -rf "$manifests"' EXIT
-if env | grep -q '^STRATUS_'; then
-  echo "[cluster-up] synthesizing for this environment's STRATUS_* overrides" >&2
-  pnpm --silent exec tsx packages/k8s/src/main.ts --stdout >"$manifests/all.yaml"
-  python3 - "$manifests/all.yaml" "$manifests/00-namespaces.yaml" <<'PY'
+export STRATUS_IMAGES__PIN_DIGESTS=false
+echo "[cluster-up] synthesizing for this environment's STRATUS_* overrides" >&2
+pnpm --silent exec tsx packages/k8s/src/main.ts --stdout >"$manifests/all.yaml"
+python3 - "$manifests/all.yaml" "$manifests/00-namespaces.yaml" <<'PY'
 import sys
 docs = open(sys.argv[1]).read().split('\n---\n')
 open(sys.argv[2], 'w').write('\n---\n'.join(d for d in docs if '\nkind: Namespace\n' in '\n' + d + '\n'))
 PY
-else
-  cp dist/k8s/*.yaml "$manifests/"
-  cat "$manifests"/*.yaml >"$manifests/all.yaml"
-fi
 "$KUBECTL" apply -f "$manifests/00-namespaces.yaml" >&2
 secret() { # NAMESPACE NAME: a random `password`, created once
   "$KUBECTL" -n "$1" get secret "$2" >/dev/null 2>&1 ||

@@ -59,7 +59,7 @@ slug() { printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_'; }
 
 # image_list: the `scripts/images.ts list` lines (app|base|runs REF QUALIFIED ...) for this worktree's config.
 image_list() {
-  (cd "$RIG_ROOT" && node --import tsx/esm scripts/images.ts list) || die "cannot list the images (run pnpm install first)"
+  (cd "$RIG_ROOT" && STRATUS_IMAGES__PIN_DIGESTS=false node --import tsx/esm scripts/images.ts list) || die "cannot list the images (run pnpm install first)"
 }
 
 # lookup NAME LINE...: the rest of the line whose first word is NAME.
