@@ -666,7 +666,7 @@ load_app_images() {
   local script=$RIG_ROOT/scripts/rig/images.sh list=$RIG_STATE/images.list key names stamps=$STATE/containerd/loaded
   [[ -f $script ]] || { log "no scripts/rig/images.sh: only the rig's own images are loaded"; return 0; }
   names=$(bash "$script" start | sed -n 's/^IMAGES=//p') || die "scripts/rig/images.sh start failed"
-  key=app-$( (cat "$list" && xargs -r stat -c '%n %s %Y' <"$list") | sha256sum | cut -c1-16)
+  key=app-$( (cat "$list" && cut -d' ' -f2 "$list" | xargs -r stat -c '%n %s %Y') | sha256sum | cut -c1-16)
   stamped_present "$stamps/$key" && return 0
   log "loading the app images (scripts/rig/images.sh load)"
   bash "$script" load "$SOCK" >&2 || die "scripts/rig/images.sh load failed"
