@@ -99,10 +99,6 @@ afterAll(async () => {
 
 describe('the image rig', () => {
   it('builds every app image and every image the manifests run, except those no registry here has', () => {
-      appBuilds(config)
-        .filter((b) => b.dockerfile !== DOCKERFILE)
-        .map((b) => b.image),
-    );
     const wanted = [...APPS.map((app) => imageRef(config, app)), ...manifestBaseImages(config).keys()];
     const left = wanted.filter((ref) => UNAVAILABLE.some((repo) => ref.startsWith(`${repo}:`)));
     console.log(`not built, not to be had offline: ${left.join(', ')}`);
