@@ -32,7 +32,7 @@ interface ManifestContainer {
   readonly args?: string[];
   readonly env?: { name: string; value?: string; valueFrom?: unknown }[];
   readonly securityContext?: { runAsUser?: number; runAsGroup?: number; readOnlyRootFilesystem?: boolean };
-  readonly volumeMounts?: { name: string; mountPath: string }[];
+  readonly volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 
 /** Every container of the synthesized manifests, with the pod's security context folded in. */
@@ -64,10 +64,19 @@ function container(image: string): ManifestContainer {
   return found;
 }
 
-/** A manifest container as the kubelet would run it: its uid, command, env (Secrets given here), read-only root. */
+/**
+ * A manifest container as the kubelet would run it: its uid, command, env, read-only root and writable mounts (a
+ * Secret's mount is read-only). A Secret given here replaces the manifest's `X_FILE` variable by `X`, since no Secret
+ * volume is mounted.
+ */
 function asManifest(image: string, secrets: Record<string, string> = {}, override: Partial<ContainerProps> = {}): ContainerProps {
   const c = container(image);
-  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? secrets[e.name] ?? '']));
+  const env = Object.fromEntries(
+    (c.env ?? []).map((e) => {
+      const base = e.name.replace(/_FILE$/, '');
+      return base !== e.name && secrets[base] !== undefined ? [base, secrets[base]] : [e.name, e.value ?? secrets[e.name] ?? ''];
+    }),
+  );
   const uid = c.securityContext?.runAsUser;
   return {
     image,
@@ -76,7 +85,7 @@ function asManifest(image: string, secrets: Record<string, string> = {}, overrid
     ...(c.args ? { args: c.args } : {}),
     env,
     readOnlyRoot: c.securityContext?.readOnlyRootFilesystem ?? false,
-    writable: (c.volumeMounts ?? []).map((m) => m.mountPath),
+    writable: (c.volumeMounts ?? []).filter((m) => !m.readOnly).map((m) => m.mountPath),
     ...override,
   };
 }
