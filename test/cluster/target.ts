@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { APPS, imageRef, loadConfig } from '@stratus/config';
+import { loadConfig } from '@stratus/config';
+import { appBuilds, DOCKERFILE } from '../../scripts/images.ts';
 import { Kubectl } from './kubectl.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,8 +61,9 @@ export async function clusterTarget(env: NodeJS.ProcessEnv = process.env): Promi
   }
   const loaded = new Set((await rigScript('cluster', ['ctr', '-n', 'k8s.io', 'images', 'ls', '-q'])).split('\n'));
   const config = loadConfig({ env });
-  if (APPS.some((app) => !loaded.has(imageRef(config, app)))) {
-    await rigScript('images', ['load', `unix://${cluster.CONTAINERD_ADDRESS}`]);
+  const rigBuilt = appBuilds(config).filter((b) => b.dockerfile === DOCKERFILE);
+  if (rigBuilt.some((b) => !loaded.has(b.image))) {
+    await rigScript('images', ['load', cluster.CONTAINERD_ADDRESS as string]);
   }
   return {
     kubectl: new Kubectl(cluster.KUBECONFIG as string, cluster.KUBECTL),
