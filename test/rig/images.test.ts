@@ -10,7 +10,7 @@ import { rig } from '../support/rig.ts';
 
 /** The config the rig builds for: stand-ins cannot carry the upstream digests, so images go by tag. */
 const config = loadConfig({ env: { ...process.env, STRATUS_IMAGES__PIN_DIGESTS: 'false' } });
-/** The apps the rig builds: those of apps/Dockerfile (the lake's own Dockerfiles are CI's, docs/images.md). */
+/** The apps the rig builds: those of apps/Dockerfile (lake-spark's own Dockerfile, on apache/spark, is CI's; docs/images.md). */
 const APPS = appBuilds(config)
   .filter((b) => b.dockerfile === DOCKERFILE)
   .map((b) => b.app);
@@ -18,8 +18,6 @@ const APPS = appBuilds(config)
 const UNAVAILABLE = ['grafana/grafana', 'registry.k8s.io/kube-state-metrics/kube-state-metrics', 'chrislusf/seaweedfs'];
 /** The uid each upstream image runs as by default (postgres starts as root and drops to its postgres user, 999). */
 const UPSTREAM_USERS: Record<string, number | undefined> = {
-  node: 1000,
-  'nginxinc/nginx-unprivileged': 101,
   postgres: 0,
   'apache/kafka': 1000,
   'prom/prometheus': 65534,
@@ -120,12 +118,12 @@ describe('the image rig', () => {
     );
   });
 
-  it("runs each image as upstream's user when nothing says otherwise", () => {
+  it("runs each app image as its images.uids user and each other image as upstream's when nothing says otherwise", () => {
     const bases = [...manifestBaseImages(config).keys()].filter((ref) => !UNAVAILABLE.some((repo) => ref.startsWith(`${repo}:`)));
     const expected: [string, number | undefined][] = [
       ...APPS.map((app): [string, number | undefined] => [
         imageRef(config, app),
-        UPSTREAM_USERS[app === 'frontend' ? 'nginxinc/nginx-unprivileged' : 'node'],
+        app === 'frontend' ? config.images.uids.nginx : config.images.uids.node,
       ]),
       ...bases.map((ref): [string, number | undefined] => [ref, UPSTREAM_USERS[ref.slice(0, ref.lastIndexOf(':'))]]),
     ];
@@ -258,6 +256,33 @@ describe('node app images', () => {
       expect(status).toBe(200);
       expect(c.initUid()).toBe(props.user?.uid);
       expect((await c.exec(['node', '--version'])).stdout.trim()).toBe(`v${config.versions.node}`);
+    });
+  }
+});
+
+describe('DuckDB app images', () => {
+  for (const app of ['archiver', 'lake-batch'] as const) {
+    it(`${app} loads DuckDB's httpfs, iceberg and avro extensions from the image, offline, as its manifest's uid`, async () => {
+      const uid = config.images.uids.node;
+      const c = start({
+        image: imageRef(config, app),
+        user: { uid, gid: uid },
+        readOnlyRoot: true,
+        writable: ['/tmp'],
+        command: [
+          'node',
+          '--input-type=module',
+          '-e',
+          "const { DuckDBInstance } = await import('@duckdb/node-api'); " +
+            "const db = await DuckDBInstance.create(':memory:', { extension_directory: process.env.DUCKDB_EXTENSION_DIRECTORY, autoinstall_known_extensions: 'false' }); " +
+            'const c = await db.connect(); ' +
+            "for (const e of ['httpfs', 'iceberg', 'avro']) await c.run('LOAD ' + e); " +
+            "const r = await c.runAndReadAll(\"select count(*) from duckdb_extensions() where loaded and extension_name in ('httpfs', 'iceberg', 'avro')\"); " +
+            "console.log('uid ' + process.getuid() + ' loaded ' + r.getRows()[0][0]);",
+        ],
+      });
+      const line = await c.waitFor('the extensions', () => /uid \d+ loaded \d+/.exec(c.logs())?.[0], 60);
+      expect(line).toBe(`uid ${uid} loaded 3`);
     });
   }
 });
