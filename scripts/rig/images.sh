@@ -43,12 +43,12 @@ STANDINS=(
   "apache/kafka                kafka              fetch_kafka"
   "prom/prometheus             prometheus         build_prometheus"
   "prom/node-exporter          node-exporter      build_node_exporter"
+  "chrislusf/seaweedfs         seaweedfs          build_seaweedfs"
 )
 # Images no registry reachable from here has in any form; the manifests' users of them are left out of local runs.
 UNAVAILABLE=(
   "grafana/grafana                                       Grafana is not a Go module the proxy serves, nor in Debian"
   "registry.k8s.io/kube-state-metrics/kube-state-metrics the Go module proxy refuses kube-state-metrics"
-  "chrislusf/seaweedfs                                   no stand-in recipe yet (scripts/rig/seaweedfs.sh builds the binary, the lake tests run it outside the cluster)"
   "apache/spark                                          no stand-in recipe yet (Debian has no Java 21; the lake tests run Spark in local mode from scripts/rig/spark.sh)"
 )
 
@@ -176,6 +176,19 @@ build_node_exporter() {
   local ctx=$1 version=$2 out=$SHARED/artifacts/node_exporter-$2/bin/node_exporter
   go_main github.com/prometheus/node_exporter "$version" . "$out" "$(prometheus_ldflags "$version")"
   ln "$out" "$ctx/"
+}
+
+# build_seaweedfs CONTEXT TAG: the weed binary of scripts/rig/seaweedfs.sh (versions.seaweedfs, a pseudo-version of
+# the module), which must report the image's tag as its release, with upstream's entrypoint.sh and filer.toml from the
+# same module's docker/ folder.
+build_seaweedfs() {
+  local ctx=$1 tag=$2 bin module
+  bin=$(bash "$RIG_ROOT/scripts/rig/seaweedfs.sh" bin)
+  "$bin" version | grep -q " $tag " ||
+    die "weed of versions.seaweedfs reports '$("$bin" version | head -n1)', not release $tag of the image: make them agree in packages/config"
+  module=$(bash "$RIG_ROOT/scripts/rig/seaweedfs.sh" module-dir)
+  ln "$bin" "$ctx/weed"
+  cp "$module/docker/entrypoint.sh" "$module/docker/filer.toml" "$ctx/"
 }
 
 # tree_hash DIR: one hash of a directory's file names, modes and contents; a file of 1 MiB or more (an artifact,

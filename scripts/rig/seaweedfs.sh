@@ -3,7 +3,9 @@
 # serves an Apache Iceberg REST catalog. Built from the SeaweedFS Go module at `versions.seaweedfs` (a pseudo-version:
 # the project tags releases as 4.xx, which is not semver); the module has replace directives, so `go install` refuses
 # it and it is built as the main module. The S3 credentials are made up at each start and printed for the clients.
-# Verbs: install | start | stop | status
+# Verbs: install | start | stop | status | bin | module-dir
+#   bin          install, then print the path of the weed binary (the image rig's stand-in uses it)
+#   module-dir   the module's source in the Go module cache (its docker/ folder has upstream's entrypoint.sh)
 #   start   idempotent; prints S3_ENDPOINT, S3_REGION, ICEBERG_CATALOG_URL, ICEBERG_WAREHOUSE, AWS_ACCESS_KEY_ID,
 #           AWS_SECRET_ACCESS_KEY, SEAWEEDFS_METRICS_URL. The warehouse (config `lake.catalog.warehouse`) is created
 #           as a table bucket; data lives in a temp directory and is thrown away by stop.
@@ -18,6 +20,10 @@ WAREHOUSE=${SEAWEEDFS_WAREHOUSE:-$(sed -nE "/^ *catalog: z/,/^ *\}\)/s/^ *wareho
 [[ -n $WAREHOUSE ]] || die "cannot read lake.catalog.warehouse from packages/config/src/schema.ts"
 REGION=us-east-1
 
+module_dir() {
+  go mod download -json "github.com/seaweedfs/seaweedfs@$VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])'
+}
+
 install() {
   [[ -x $BIN/weed ]] && return 0
   command -v go >/dev/null || die "go is needed to build SeaweedFS"
@@ -28,8 +34,7 @@ install() {
   [[ -x $BIN/weed ]] && return 0
   log "building SeaweedFS $VERSION from its Go module (about 15 minutes cold on 2 cores)"
   local dir src=$RIG_CACHE/seaweedfs/src-$VERSION
-  dir=$(go mod download -json "github.com/seaweedfs/seaweedfs@$VERSION" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  dir=$(module_dir)
   mkdir -p "$BIN"
   rm -rf "$src"
   cp -r "$dir" "$src"
@@ -118,5 +123,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) running && echo running || { echo stopped; exit 1; } ;;
-  *) die "usage: $0 install|start|stop|status" ;;
+  bin) install && echo "$BIN/weed" ;;
+  module-dir) module_dir ;;
+  *) die "usage: $0 install|start|stop|status|bin|module-dir" ;;
 esac

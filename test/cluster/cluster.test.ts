@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { type DeployedCluster, deployStratus } from './deploy.ts';
+import { lakeSuite } from './lake-suite.ts';
 import { monitoringSuite } from './monitoring-suite.ts';
 import { networkSuite } from './network-suite.ts';
 import { streamSuite } from './stream-suite.ts';
@@ -39,4 +40,5 @@ describe('Stratus on a real Kubernetes', () => {
   monitoringSuite(cluster);
   todoOutageSuite(cluster);
   streamSuite(cluster);
+  lakeSuite(cluster);
 });

@@ -15,16 +15,21 @@ const APPS = appBuilds(config)
   .filter((b) => b.dockerfile === DOCKERFILE)
   .map((b) => b.app);
 /** What the rig does not build (docs/images.md, "Not built"); it says so and builds the rest. */
-const UNAVAILABLE = ['grafana/grafana', 'registry.k8s.io/kube-state-metrics/kube-state-metrics', 'chrislusf/seaweedfs'];
-/** The uid each upstream image runs as by default (postgres starts as root and drops to its postgres user, 999). */
+const UNAVAILABLE = ['grafana/grafana', 'registry.k8s.io/kube-state-metrics/kube-state-metrics'];
+/**
+ * The uid each upstream image runs as by default (postgres starts as root and drops to its postgres user, 999;
+ * chrislusf/seaweedfs to its seaweed user, 1000).
+ */
 const UPSTREAM_USERS: Record<string, number | undefined> = {
   postgres: 0,
+  'chrislusf/seaweedfs': 0,
   'apache/kafka': 1000,
   'prom/prometheus': 65534,
   'prom/node-exporter': 65534,
 };
 
 interface ManifestContainer {
+  readonly name: string;
   readonly image: string;
   readonly command?: string[];
   readonly args?: string[];
@@ -67,8 +72,12 @@ function container(image: string): ManifestContainer {
  * Secret's mount is read-only). A Secret given here replaces the manifest's `X_FILE` variable by `X`, since no Secret
  * volume is mounted.
  */
-function asManifest(image: string, secrets: Record<string, string> = {}, override: Partial<ContainerProps> = {}): ContainerProps {
-  const c = container(image);
+function asManifest(
+  image: string | ManifestContainer,
+  secrets: Record<string, string> = {},
+  override: Partial<ContainerProps> = {},
+): ContainerProps {
+  const c = typeof image === 'string' ? container(image) : image;
   const env = Object.fromEntries(
     (c.env ?? []).map((e) => {
       const base = e.name.replace(/_FILE$/, '');
@@ -77,7 +86,7 @@ function asManifest(image: string, secrets: Record<string, string> = {}, overrid
   );
   const uid = c.securityContext?.runAsUser;
   return {
-    image,
+    image: c.image,
     ...(uid === undefined ? {} : { user: { uid, gid: c.securityContext?.runAsGroup ?? uid } }),
     ...(c.command ? { command: c.command } : {}),
     ...(c.args ? { args: c.args } : {}),
@@ -348,4 +357,131 @@ describe('prom/* stand-ins', () => {
     expect(metrics).toContain('node_exporter_build_info');
     expect(exporter.initUid()).toBe(container(image).securityContext?.runAsUser);
   });
+});
+
+describe('chrislusf/seaweedfs stand-in', () => {
+  const image = config.lake.seaweedfsCluster.image;
+  const on = (name: string): ManifestContainer => {
+    const found = containers.find((c) => c.image === image && c.name === name);
+    if (!found) throw new Error(`no container '${name}' runs ${image} in the manifests`);
+    return found;
+  };
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  /**
+   * A manifest container's command line as the kubelet expands it, for one pod's worth of loopback: `$(POD_IP)` is
+   * 127.0.0.1 and each component gets a metrics port of its own (in the cluster each pod has its own 9327).
+   */
+  const commandLine = (c: ManifestContainer, metricsPort?: number) => {
+    const env = Object.entries(asManifest(c).env ?? {})
+      .filter(([k]) => k !== 'POD_IP')
+      .map(([k, v]) => quote(`${k}=${v}`));
+    const words = [...(c.command ?? []), ...(c.args ?? [])].map((w) =>
+      w
+        .replaceAll('$(POD_IP)', '127.0.0.1')
+        .replace(/^-metricsPort=\d+$/, (m) => (metricsPort ? `-metricsPort=${metricsPort}` : m)),
+    );
+    return ['env', ...env, ...words.map(quote)].join(' ');
+  };
+
+  it("runs the chart's master, volume, filer, S3 gateway and table-bucket Job as their uid under a read-only root, and serves S3 and the Iceberg REST catalog", async () => {
+    const [master, volume, filer, gateway, bucketJob] = ['master', 'volume', 'filer', 's3', 'table-bucket'].map(on) as [
+      ManifestContainer,
+      ManifestContainer,
+      ManifestContainer,
+      ManifestContainer,
+      ManifestContainer,
+    ];
+    const key = 'AKIAIMAGESTEST000001';
+    const secret = 'images-test-secret-key';
+    const keyFile = gateway.env?.find((e) => e.name === 'AWS_ACCESS_KEY_ID_FILE')?.value ?? '';
+    const secretFile = gateway.env?.find((e) => e.name === 'AWS_SECRET_ACCESS_KEY_FILE')?.value ?? '';
+    expect(keyFile).toMatch(/^\/etc\/secrets\//);
+    // The Services the chart's arguments name, here all on loopback.
+    const services = [
+      ...new Set(
+        [master, volume, filer, gateway, bucketJob].flatMap((c) =>
+          [...(c.command ?? []), ...(c.args ?? [])].flatMap((w) => w.match(/[a-z0-9-]+\.[a-z0-9-]+\.svc/g) ?? []),
+        ),
+      ),
+    ];
+    expect(services.length).toBeGreaterThanOrEqual(2);
+    const props = asManifest(
+      master,
+      {},
+      {
+        files: { '/etc/hosts': `127.0.0.1 localhost ${services.join(' ')}\n`, [keyFile]: key, [secretFile]: secret },
+      },
+    );
+    expect(props.readOnlyRoot).toBe(true);
+    expect([...(props.writable ?? [])].sort()).toEqual(['/data', '/tmp']);
+    for (const c of [volume, filer, gateway, bucketJob]) {
+      expect(c.securityContext?.runAsUser, c.name).toBe(props.user?.uid);
+      expect(c.securityContext?.readOnlyRootFilesystem, c.name).toBe(true);
+    }
+    const weed = start(props);
+    await weed.waitFor('the master', async () => ((await weed.http(9333, '/cluster/status')).status === 200 ? true : undefined));
+    expect(weed.initUid()).toBe(props.user?.uid);
+    for (const [i, c] of [volume, filer, gateway].entries()) {
+      const started = await weed.exec(['sh', '-c', `${commandLine(c, 9328 + i)} </dev/null >/tmp/${c.name}.log 2>&1 &`]);
+      expect(started.status, started.stderr).toBe(0);
+    }
+    const job = await weed.exec(['sh', '-c', commandLine(bucketJob)]);
+    expect(job.status, `${job.stdout}${job.stderr}`).toBe(0);
+
+    const curl = async (...args: string[]) => {
+      const r = await weed.exec(['curl', '-s', '-w', '\\n%{http_code}', ...args]);
+      const cut = r.stdout.lastIndexOf('\n');
+      return { status: Number(r.stdout.slice(cut + 1)), body: r.stdout.slice(0, cut) };
+    };
+    const signed = ['--aws-sigv4', `aws:amz:${config.lake.storage.region}:s3`, '--user', `${key}:${secret}`];
+    const s3 = `http://127.0.0.1:${config.lake.seaweedfs.s3Port}`;
+    await weed.waitFor('the S3 gateway', async () => ((await curl(`${s3}/`)).status === 403 ? true : undefined));
+    expect((await curl(...signed, '-X', 'PUT', `${s3}/images-test`)).status).toBe(200);
+    expect((await curl(...signed, '-X', 'PUT', '--data-binary', 'stored on /data', `${s3}/images-test/object.txt`)).status).toBe(
+      200,
+    );
+    expect(await curl(...signed, `${s3}/images-test/object.txt`)).toEqual({ status: 200, body: 'stored on /data' });
+    expect((await curl('--user', `${key}:wrong`, '--aws-sigv4', signed[1] ?? '', `${s3}/images-test/object.txt`)).status).toBe(
+      403,
+    );
+
+    const iceberg = `http://127.0.0.1:${config.lake.seaweedfs.icebergPort}`;
+    const warehouse = config.lake.catalog.warehouse;
+    const catalogConfig = await curl(`${iceberg}/v1/config?warehouse=s3://${warehouse}/`);
+    expect(catalogConfig.status, catalogConfig.body).toBe(200);
+    const prefix = (JSON.parse(catalogConfig.body) as { overrides?: { prefix?: string } }).overrides?.prefix ?? warehouse;
+    const token = await curl(
+      '-X',
+      'POST',
+      '--data-urlencode',
+      'grant_type=client_credentials',
+      '--data-urlencode',
+      `client_id=${key}`,
+      '--data-urlencode',
+      `client_secret=${secret}`,
+      `${iceberg}/v1/oauth/tokens`,
+    );
+    expect(token.status, token.body).toBe(200);
+    const bearer = ['-H', `Authorization: Bearer ${(JSON.parse(token.body) as { access_token: string }).access_token}`];
+    expect((await curl(`${iceberg}/v1/${prefix}/namespaces`)).status).toBe(401);
+    const created = await curl(
+      ...bearer,
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '--data',
+      '{"namespace":["images_test"]}',
+      `${iceberg}/v1/${prefix}/namespaces`,
+    );
+    expect(created.status, created.body).toBe(200);
+    const listed = await curl(...bearer, `${iceberg}/v1/${prefix}/namespaces`);
+    expect(JSON.parse(listed.body)).toEqual({ namespaces: [['images_test']] });
+
+    for (const port of [9327, 9328, 9329, 9330]) {
+      expect((await curl(`http://127.0.0.1:${port}/metrics`)).body, `metrics on ${port}`).toMatch(/^SeaweedFS_/m);
+    }
+    expect((await weed.exec(['touch', '/usr/bin/elsewhere'])).stderr).toMatch(/Read-only file system/);
+    expect((await weed.exec(['id', '-u'])).stdout.trim()).toBe(String(props.user?.uid));
+  }, 300_000);
 });

@@ -67,7 +67,12 @@ export class Prometheus extends Construct {
     );
     this.files = {
       [PROMETHEUS_FILES.config]: stringify(
-        prometheusConfig(PROMETHEUS_FILES.rules, [config.todo.namespace, config.stream.namespace, config.monitoring.namespace]),
+        prometheusConfig(PROMETHEUS_FILES.rules, [
+          config.todo.namespace,
+          config.stream.namespace,
+          config.monitoring.namespace,
+          config.lake.namespace,
+        ]),
       ),
       [PROMETHEUS_FILES.rules]: stringify(alertRules(config)),
     };
