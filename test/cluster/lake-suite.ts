@@ -120,8 +120,9 @@ export function lakeSuite(cluster: () => DeployedCluster): void {
     });
 
     /** The tables as PyIceberg reads them through the port-forwards. */
+    let python: string | undefined;
     const readTables = async (...tables: string[]): Promise<Record<string, TableRead>> => {
-      const python = rig('pyiceberg').PYICEBERG_PYTHON ?? '';
+      python ??= rig('pyiceberg').PYICEBERG_PYTHON ?? '';
       const { stdout } = await promisify(execFile)(python, [READ_TABLES, cluster().config.lake.catalog.namespace, ...tables], {
         env: { ...process.env, ...lakeEnv },
         maxBuffer: 512 * 1024 * 1024,
@@ -226,7 +227,13 @@ export function lakeSuite(cluster: () => DeployedCluster): void {
         expect(JSON.parse(logs.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ engine: 'duckdb', problems: 0 });
 
         const { batch } = lake;
-        const tables = await readTables(lake.tables.events, batch.tables.minute, batch.tables.day, batch.tables.reconciliation);
+        const tables = await readTables(
+          lake.tables.events,
+          lake.tables.windows,
+          batch.tables.minute,
+          batch.tables.day,
+          batch.tables.reconciliation,
+        );
         const oracleEvents: OracleEvent[] = (tables[lake.tables.events] as TableRead).rows.map((r) => ({
           id: Number(r.id),
           sensor: String(r.sensor),
@@ -271,6 +278,11 @@ export function lakeSuite(cluster: () => DeployedCluster): void {
           .map((w) => ({ sensor: w.sensor, window_seq: w.seq, status: 'ok' }))
           .sort(byWindow);
         expect(reconciled).toEqual(stored);
+        const inLake = (tables[lake.tables.windows] as TableRead).rows
+          .filter((r) => Number(r.to_ts) >= periodFrom && Number(r.to_ts) < to)
+          .map((r) => ({ sensor: String(r.sensor), window_seq: Number(r.window_seq), status: 'ok' }))
+          .sort(byWindow);
+        expect(reconciled).toEqual(inLake);
         await c.kubectl.run(['-n', ns, 'delete', 'job', name, '--wait=false']);
       },
       25 * 60_000,
