@@ -14,7 +14,7 @@ export function quantile(xs: readonly number[], q: number): number {
 }
 
 /** Replaces the text between `<!-- bench:<name> -->` and `<!-- /bench:<name> -->` (appending the section if missing). */
-export function replaceSection(document: string, name: string, content: string): string {
+function replaceSection(document: string, name: string, content: string): string {
   const open = `<!-- bench:${name} -->`;
   const close = `<!-- /bench:${name} -->`;
   const section = `${open}\n${content.trim()}\n${close}`;
