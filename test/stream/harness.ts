@@ -180,8 +180,8 @@ export function kafkaSuite(shape: 'single' | 'cluster'): {
 } {
   let brokers = '';
   const fixtures: StreamFixture[] = [];
-  beforeAll(() => {
-    brokers = rig('kafka', shape).KAFKA_BROKERS ?? '';
+  beforeAll(async () => {
+    brokers = (await rig('kafka', shape)).KAFKA_BROKERS ?? '';
   });
   afterAll(async () => {
     const alive = fixtures.flatMap((f) => f.processors).filter((p) => p.running);
