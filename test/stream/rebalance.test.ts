@@ -95,9 +95,15 @@ for (const shape of ['single', 'cluster'] as const) {
       const all = [...members.map(restoreCounts), ...(secondRestores ? [secondRestores] : [])];
       for (const c of all) {
         const over = [...c.restored].filter(([partition, n]) => n > (c.needed.get(partition) ?? 0));
-        expect(over, `restored more often than gained: ${JSON.stringify(sorted(c.restored))} vs ${JSON.stringify(sorted(c.needed))}\n${fx.logs(60)}`).toEqual([]);
+        expect(
+          over,
+          `restored more often than gained: ${JSON.stringify(sorted(c.restored))} vs ${JSON.stringify(sorted(c.needed))}\n${fx.logs(60)}`,
+        ).toEqual([]);
       }
-      expect(all.reduce((n, c) => n + c.kept, 0), 'no partition was kept across a rebalance').toBeGreaterThan(0);
+      expect(
+        all.reduce((n, c) => n + c.kept, 0),
+        'no partition was kept across a rebalance',
+      ).toBeGreaterThan(0);
       for (const p of members) {
         const { restored } = restoreCounts(p);
         for (const partition of [0, 1, 2]) {

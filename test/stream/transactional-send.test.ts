@@ -6,8 +6,8 @@ describe('a transactional send to partitions led by several brokers', () => {
 
   // Right after a commit the coordinator still writes the markers, so AddPartitionsToTxn for the next transaction
   // answers CONCURRENT_TRANSACTIONS to some brokers' requests while others already produce. Unpatched kafkajs 2.2.4
-  // retried before those were answered and sent their partitions again with new sequence numbers: 23 of 900
-  // records appeared twice in committed transactions here. patches/kafkajs@2.2.4.patch waits for every request.
+  // retried before those were answered and sent their partitions again with new sequence numbers: 23 and 48 of 900
+  // records appeared twice in committed transactions (two runs). patches/kafkajs@2.2.4.patch waits for every request.
   it('writes every record once, in back-to-back transactions', async () => {
     const fx = await suite.fixture();
     const topic = fx.topics.results;
