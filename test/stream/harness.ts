@@ -62,8 +62,9 @@ export class StreamFixture {
   }
 
   /**
-   * Creates the fixture's topics. A request that times out is tried again (ensureTopics is idempotent): on the
-   * loaded machine the 3-broker KRaft quorum sometimes elects a new controller and leaves CreateTopics unanswered.
+   * Creates the fixture's topics and waits until their leaders answer. A request that times out is tried again
+   * (ensureTopics is idempotent): on the loaded machine the 3-broker KRaft quorum sometimes elects a new controller
+   * and leaves CreateTopics unanswered.
    */
   async createTopics(attempts = 3): Promise<void> {
     const admin = this.kafka.admin();
@@ -71,7 +72,10 @@ export class StreamFixture {
     try {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          await ensureTopics(admin, loadConfig({ env: this.env }));
+          const outcomes = await ensureTopics(admin, loadConfig({ env: this.env }));
+          // Leaders that answer: a fresh topic's partitions may still say NOT_LEADER to ListOffsets, which makes a
+          // kafkajs consumer rejoin its group (tests that count assignments would see extra ones).
+          for (const { topic } of outcomes) await answered(() => admin.fetchTopicOffsets(topic), 30_000);
           return;
         } catch (e) {
           if (attempt >= attempts || (e as Error).name !== 'KafkaJSRequestTimeoutError') throw e;
@@ -261,6 +265,19 @@ export const referenceMessages = (events: readonly SensorEvent[]): Message[] =>
   });
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Calls `request` until it resolves, for at most `timeoutMs`; then its last error is thrown. */
+async function answered<T>(request: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await request();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(200);
+    }
+  }
+}
 
 /** The processor (or another app's `main.ts`) as a separate OS process, started with tsx, so that tests can kill -9 it. */
 export class ProcessorProcess {
