@@ -272,10 +272,16 @@ def regex(p):
         elif p[i] == "?": out += "[^/]"; i += 1
         else: out += re.escape(p[i]); i += 1
     return re.compile(out + "(?:/.*)?$")
-ignore = [regex(l.strip().strip("/")) for l in open("apps/Dockerfile.dockerignore") if l.strip() and not l.startswith("#")]
+lines = [l.strip() for l in open("apps/Dockerfile.dockerignore") if l.strip() and not l.startswith("#")]
+rules = [(l.startswith("!"), regex(l.lstrip("!").strip("/"))) for l in lines]
+def ignored(path):
+    verdict = False
+    for keep, r in rules:
+        if r.match(path): verdict = not keep
+    return verdict
 h = hashlib.sha256()
 for path in sorted(p for p in sys.stdin.read().split("\0") if p):
-    if any(r.match(path) for r in ignore) or not os.path.isfile(path): continue
+    if ignored(path) or not os.path.isfile(path): continue
     h.update(path.encode() + b"\0" + oct(os.stat(path).st_mode).encode() + b"\0")
     h.update(hashlib.sha256(open(path, "rb").read()).digest())
 print(h.hexdigest()[:16])

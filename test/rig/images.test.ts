@@ -10,7 +10,7 @@ import { rig } from '../support/rig.ts';
 
 /** The config the rig builds for: stand-ins cannot carry the upstream digests, so images go by tag. */
 const config = loadConfig({ env: { ...process.env, STRATUS_IMAGES__PIN_DIGESTS: 'false' } });
-/** The apps the rig builds: those of apps/Dockerfile (the lake's own Dockerfiles are CI's, docs/images.md). */
+/** The apps the rig builds: those of apps/Dockerfile (lake-spark's own Dockerfile, on apache/spark, is CI's; docs/images.md). */
 const APPS = appBuilds(config)
   .filter((b) => b.dockerfile === DOCKERFILE)
   .map((b) => b.app);
@@ -18,8 +18,6 @@ const APPS = appBuilds(config)
 const UNAVAILABLE = ['grafana/grafana', 'registry.k8s.io/kube-state-metrics/kube-state-metrics', 'chrislusf/seaweedfs'];
 /** The uid each upstream image runs as by default (postgres starts as root and drops to its postgres user, 999). */
 const UPSTREAM_USERS: Record<string, number | undefined> = {
-  node: 1000,
-  'nginxinc/nginx-unprivileged': 101,
   postgres: 0,
   'apache/kafka': 1000,
   'prom/prometheus': 65534,
@@ -66,15 +64,17 @@ function container(image: string): ManifestContainer {
 
 /**
  * A manifest container as the kubelet would run it: its uid, command, env, read-only root and writable mounts (a
- * Secret's mount is read-only). A Secret given here replaces the manifest's `X_FILE` variable by `X`, since no Secret
- * volume is mounted.
+ * Secret's mount is read-only). A secret given here as `X` is the file the manifest's `X_FILE` names, as the mounted
+ * Secret would give it.
  */
 function asManifest(image: string, secrets: Record<string, string> = {}, override: Partial<ContainerProps> = {}): ContainerProps {
   const c = container(image);
-  const env = Object.fromEntries(
-    (c.env ?? []).map((e) => {
-      const base = e.name.replace(/_FILE$/, '');
-      return base !== e.name && secrets[base] !== undefined ? [base, secrets[base]] : [e.name, e.value ?? secrets[e.name] ?? ''];
+  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? '']));
+  const files = Object.fromEntries(
+    Object.entries(secrets).map(([name, value]) => {
+      const path = env[`${name}_FILE`];
+      if (!path) throw new Error(`the manifest of ${image} reads no ${name}_FILE`);
+      return [path, value];
     }),
   );
   const uid = c.securityContext?.runAsUser;
@@ -87,6 +87,7 @@ function asManifest(image: string, secrets: Record<string, string> = {}, overrid
     readOnlyRoot: c.securityContext?.readOnlyRootFilesystem ?? false,
     writable: (c.volumeMounts ?? []).filter((m) => !m.readOnly).map((m) => m.mountPath),
     ...override,
+    files: { ...files, ...override.files },
   };
 }
 
@@ -120,12 +121,12 @@ describe('the image rig', () => {
     );
   });
 
-  it("runs each image as upstream's user when nothing says otherwise", () => {
+  it("runs each app image as its images.uids user and each other image as upstream's when nothing says otherwise", () => {
     const bases = [...manifestBaseImages(config).keys()].filter((ref) => !UNAVAILABLE.some((repo) => ref.startsWith(`${repo}:`)));
     const expected: [string, number | undefined][] = [
       ...APPS.map((app): [string, number | undefined] => [
         imageRef(config, app),
-        UPSTREAM_USERS[app === 'frontend' ? 'nginxinc/nginx-unprivileged' : 'node'],
+        app === 'frontend' ? config.images.uids.nginx : config.images.uids.node,
       ]),
       ...bases.map((ref): [string, number | undefined] => [ref, UPSTREAM_USERS[ref.slice(0, ref.lastIndexOf(':'))]]),
     ];
@@ -243,11 +244,7 @@ describe('frontend image (nginx-unprivileged stand-in)', () => {
 describe('node app images', () => {
   for (const app of ['backend', 'producer', 'processor'] as const) {
     it(`${app} starts as its manifest's uid under a read-only root and answers on its port`, async () => {
-      const { PGPASSWORD_FILE: _file, ...env } = asManifest(imageRef(config, app)).env ?? {};
-      const props = {
-        ...asManifest(imageRef(config, app)),
-        env: { ...env, ...(app === 'backend' ? { PGPASSWORD: 'unused' } : {}) },
-      };
+      const props = asManifest(imageRef(config, app), app === 'backend' ? { PGPASSWORD: 'unused' } : {});
       expect(props.readOnlyRoot).toBe(true);
       const c = start(props);
       const port = appPort(config, app);
@@ -258,6 +255,33 @@ describe('node app images', () => {
       expect(status).toBe(200);
       expect(c.initUid()).toBe(props.user?.uid);
       expect((await c.exec(['node', '--version'])).stdout.trim()).toBe(`v${config.versions.node}`);
+    });
+  }
+});
+
+describe('DuckDB app images', () => {
+  for (const app of ['archiver', 'lake-batch'] as const) {
+    it(`${app} loads DuckDB's httpfs, iceberg and avro extensions from the image, offline, as its manifest's uid`, async () => {
+      const uid = config.images.uids.node;
+      const c = start({
+        image: imageRef(config, app),
+        user: { uid, gid: uid },
+        readOnlyRoot: true,
+        writable: ['/tmp'],
+        command: [
+          'node',
+          '--input-type=module',
+          '-e',
+          "const { DuckDBInstance } = await import('@duckdb/node-api'); " +
+            "const db = await DuckDBInstance.create(':memory:', { extension_directory: process.env.DUCKDB_EXTENSION_DIRECTORY, autoinstall_known_extensions: 'false' }); " +
+            'const c = await db.connect(); ' +
+            "for (const e of ['httpfs', 'iceberg', 'avro']) await c.run('LOAD ' + e); " +
+            "const r = await c.runAndReadAll(\"select count(*) from duckdb_extensions() where loaded and extension_name in ('httpfs', 'iceberg', 'avro')\"); " +
+            "console.log('uid ' + process.getuid() + ' loaded ' + r.getRows()[0][0]);",
+        ],
+      });
+      const line = await c.waitFor('the extensions', () => /uid \d+ loaded \d+/.exec(c.logs())?.[0], 60);
+      expect(line).toBe(`uid ${uid} loaded 3`);
     });
   }
 });

@@ -196,14 +196,18 @@ export function upstreamRef(config: StratusConfig, image: UpstreamImage): string
   return digest ? `${ref}@${digest}` : ref;
 }
 
-/** The apps built from the shared `apps/Dockerfile`; the others have a Dockerfile of their own beside their code. */
-export type SharedDockerfileApp = 'backend' | 'frontend' | 'producer' | 'processor';
-const SHARED_DOCKERFILE_APPS: readonly AppName[] = [
-  'backend',
-  'frontend',
-  'producer',
-  'processor',
-] satisfies SharedDockerfileApp[];
+/** The apps built from the shared `apps/Dockerfile`; lake-spark has a Dockerfile of its own, on the Spark image. */
+export type SharedDockerfileApp = Exclude<AppName, 'lake-spark'>;
+
+/** The stage of `apps/Dockerfile` each of its apps is built to. */
+const DOCKERFILE_TARGETS: Readonly<Record<SharedDockerfileApp, 'node-app' | 'node-app-duckdb' | 'frontend'>> = {
+  backend: 'node-app',
+  frontend: 'frontend',
+  producer: 'node-app',
+  processor: 'node-app',
+  archiver: 'node-app-duckdb',
+  'lake-batch': 'node-app-duckdb',
+};
 
 /** How an app's image is built: its Dockerfile (relative to the repo root, the build context), stage and build arguments. */
 export interface ImageBuild {
@@ -211,36 +215,47 @@ export interface ImageBuild {
   readonly image: string;
   readonly dockerfile: string;
   /** The stage of `apps/Dockerfile`; empty for an app's own Dockerfile, whose last stage is the image. */
-  readonly target: '' | 'node-app' | 'frontend';
+  readonly target: '' | 'node-app' | 'node-app-duckdb' | 'frontend';
   readonly buildArgs: Readonly<Record<string, string>>;
 }
 
-/** The port each app of `apps/Dockerfile` answers its health check on: the API port, the frontend's port or a worker's metrics port. */
-export function appPort(config: StratusConfig, app: SharedDockerfileApp): number {
+/**
+ * The port each app of `apps/Dockerfile` answers its health check on (the API port, the frontend's port or a worker's
+ * metrics port); undefined for the batch job, which serves nothing.
+ */
+export function appPort(config: StratusConfig, app: Exclude<SharedDockerfileApp, 'lake-batch'>): number;
+export function appPort(config: StratusConfig, app: SharedDockerfileApp): number | undefined;
+export function appPort(config: StratusConfig, app: SharedDockerfileApp): number | undefined {
   if (app === 'backend') return config.todo.backend.port;
   if (app === 'frontend') return config.todo.frontend.port;
   if (app === 'producer') return config.stream.producer.metricsPort;
-  return config.stream.processor.metricsPort;
+  if (app === 'processor') return config.stream.processor.metricsPort;
+  if (app === 'archiver') return config.lake.archiver.metricsPort;
+  return undefined;
 }
 
 /** The Dockerfile, target and build arguments of one app image; `pnpmVersion` is the workspace's `packageManager` version. */
 export function imageBuild(config: StratusConfig, app: AppName, pnpmVersion: string): ImageBuild {
   const image = imageRef(config, app);
-  if (!SHARED_DOCKERFILE_APPS.includes(app)) {
-    const buildArgs: Record<string, string> =
-      app === 'lake-spark'
-        ? { SPARK_IMAGE: config.lake.spark.baseImage, ICEBERG_VERSION: config.versions.iceberg }
-        : { NODE_VERSION: config.versions.node, PNPM_VERSION: pnpmVersion };
-    return { app, image, dockerfile: `apps/${app}/Dockerfile`, target: '', buildArgs };
+  if (app === 'lake-spark') {
+    return {
+      app,
+      image,
+      dockerfile: `apps/${app}/Dockerfile`,
+      target: '',
+      buildArgs: { SPARK_IMAGE: config.lake.spark.baseImage, ICEBERG_VERSION: config.versions.iceberg },
+    };
   }
+  const port = appPort(config, app);
   return {
     app,
     image,
     dockerfile: 'apps/Dockerfile',
-    target: app === 'frontend' ? 'frontend' : 'node-app',
+    target: DOCKERFILE_TARGETS[app],
     buildArgs: {
       APP: app,
-      PORT: String(appPort(config, app as SharedDockerfileApp)),
+      ...(port === undefined ? {} : { PORT: String(port) }),
+      APP_UID: String(app === 'frontend' ? config.images.uids.nginx : config.images.uids.node),
       NODE_VERSION: config.versions.node,
       NGINX_VERSION: config.versions.nginx,
       PNPM_VERSION: pnpmVersion,
