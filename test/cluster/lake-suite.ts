@@ -122,7 +122,7 @@ export function lakeSuite(cluster: () => DeployedCluster): void {
     /** The tables as PyIceberg reads them through the port-forwards. */
     let python: string | undefined;
     const readTables = async (...tables: string[]): Promise<Record<string, TableRead>> => {
-      python ??= rig('pyiceberg').PYICEBERG_PYTHON ?? '';
+      python ??= (await rig('pyiceberg')).PYICEBERG_PYTHON ?? '';
       const { stdout } = await promisify(execFile)(python, [READ_TABLES, cluster().config.lake.catalog.namespace, ...tables], {
         env: { ...process.env, ...lakeEnv },
         maxBuffer: 512 * 1024 * 1024,

@@ -69,8 +69,8 @@ function container(image: string): ManifestContainer {
 
 /**
  * A manifest container as the kubelet would run it: its uid, command, env, read-only root and writable mounts (a
- * Secret's mount is read-only). A Secret given here replaces the manifest's `X_FILE` variable by `X`, since no Secret
- * volume is mounted.
+ * Secret's mount is read-only). A secret given here as `X` is the file the manifest's `X_FILE` names, as the mounted
+ * Secret would give it.
  */
 function asManifest(
   image: string | ManifestContainer,
@@ -78,10 +78,12 @@ function asManifest(
   override: Partial<ContainerProps> = {},
 ): ContainerProps {
   const c = typeof image === 'string' ? container(image) : image;
-  const env = Object.fromEntries(
-    (c.env ?? []).map((e) => {
-      const base = e.name.replace(/_FILE$/, '');
-      return base !== e.name && secrets[base] !== undefined ? [base, secrets[base]] : [e.name, e.value ?? secrets[e.name] ?? ''];
+  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? '']));
+  const files = Object.fromEntries(
+    Object.entries(secrets).map(([name, value]) => {
+      const path = env[`${name}_FILE`];
+      if (!path) throw new Error(`the manifest of ${c.image} reads no ${name}_FILE`);
+      return [path, value];
     }),
   );
   const uid = c.securityContext?.runAsUser;
@@ -94,6 +96,7 @@ function asManifest(
     readOnlyRoot: c.securityContext?.readOnlyRootFilesystem ?? false,
     writable: (c.volumeMounts ?? []).filter((m) => !m.readOnly).map((m) => m.mountPath),
     ...override,
+    files: { ...files, ...override.files },
   };
 }
 
@@ -105,8 +108,8 @@ function start(props: ContainerProps): OciContainer {
 }
 
 let images: string[] = [];
-beforeAll(() => {
-  images = (rig('images').IMAGES ?? '').split(' ');
+beforeAll(async () => {
+  images = ((await rig('images')).IMAGES ?? '').split(' ');
 }, 60 * 60_000);
 
 afterAll(async () => {
@@ -250,11 +253,7 @@ describe('frontend image (nginx-unprivileged stand-in)', () => {
 describe('node app images', () => {
   for (const app of ['backend', 'producer', 'processor'] as const) {
     it(`${app} starts as its manifest's uid under a read-only root and answers on its port`, async () => {
-      const { PGPASSWORD_FILE: _file, ...env } = asManifest(imageRef(config, app)).env ?? {};
-      const props = {
-        ...asManifest(imageRef(config, app)),
-        env: { ...env, ...(app === 'backend' ? { PGPASSWORD: 'unused' } : {}) },
-      };
+      const props = asManifest(imageRef(config, app), app === 'backend' ? { PGPASSWORD: 'unused' } : {});
       expect(props.readOnlyRoot).toBe(true);
       const c = start(props);
       const port = appPort(config, app);

@@ -1,14 +1,9 @@
-/**
- * `pnpm bench:lake` (archiver part): the archiver's rows/s into the Iceberg lake on preloaded events against a plain
- * kafkajs consumer of the same topic (the ceiling), then the Kafka-to-queryable latency at a steady 5,000 events/s,
- * seen by an independent DuckDB reader polling the lake. Writes docs/benchmarks.md between the bench:lake markers.
- */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { LakeFixture, type LakeRig, lakeRig, metric, waitFor } from '../../../test/lake/harness.ts';
 import { sleep } from '../../../test/stream/harness.ts';
+import { median, quantile, writeSection } from '../../../test/support/bench-report.ts';
 import { EventGenerator } from '../../producer/src/events.ts';
 import { EventProducer } from '../../producer/src/producer.ts';
 import { openLakeConnection } from '../src/lake.ts';
@@ -23,15 +18,6 @@ const PROBE_MS = 250;
 const INTERVALS = [5_000, 1_000];
 const SENSORS = Array.from({ length: 12 }, (_, i) => `S${String(i).padStart(2, '0')}`);
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-const quantile = (xs: readonly number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number;
-};
 const log = (msg: string) => process.stderr.write(`[bench:lake] ${msg}\n`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -161,18 +147,8 @@ async function latency(rigs: LakeRig, flushIntervalMs: number): Promise<{ p50: n
   }
 }
 
-function writeSection(body: string): void {
-  const file = `${root}docs/benchmarks.md`;
-  const begin = '<!-- bench:lake -->';
-  const end = '<!-- /bench:lake -->';
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const section = `${begin}\n${body}\n${end}`;
-  const re = new RegExp(`${begin}[\\s\\S]*?${end}`);
-  writeFileSync(file, re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`);
-}
-
 async function main(): Promise<void> {
-  const rigs = lakeRig();
+  const rigs = await lakeRig();
   const fx = new LakeFixture(rigs);
   await fx.stream.createTopics();
   log(`preloading ${EVENTS} events`);
@@ -215,7 +191,7 @@ async function main(): Promise<void> {
     `${WARMUP_SECONDS} s are left out. It is about half the flush interval plus the commit time (catalog round trips and`,
     'the Parquet writes of one file per sensor and day).',
   ].join('\n');
-  writeSection(body);
+  writeSection(`${root}docs/benchmarks.md`, 'lake', body);
   process.stdout.write(`${body}\n`);
 }
 

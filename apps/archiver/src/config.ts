@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { loadConfig } from '@stratus/config';
+import { readSecret } from '@stratus/config/secret-file';
 
 /** Where the lake is and how to reach it: the Iceberg REST catalog, its warehouse and the S3 API under it. */
 export interface LakeConnection {
@@ -58,17 +58,13 @@ function required(env: NodeJS.ProcessEnv, name: string, hint: string): string {
 
 /** A credential from the file `<name>_FILE` names (a mounted Secret), else from `<name>` itself. */
 function secretFrom(env: NodeJS.ProcessEnv, name: string, hint: string): string {
-  const file = env[`${name}_FILE`];
-  if (file === undefined || file === '') return required(env, name, hint);
-  let value: string;
+  let value: string | undefined;
   try {
-    value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    value = readSecret(env, name);
   } catch (e) {
-    throw new ArchiverConfigError(
-      `'${name}_FILE' = '${file}': cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${hint}`,
-    );
+    throw new ArchiverConfigError(`${(e as Error).message}: ${hint}`);
   }
-  if (value === '') throw new ArchiverConfigError(`'${name}_FILE' = '${file}' is empty: ${hint}`);
+  if (value === undefined) throw new ArchiverConfigError(`'${name}' must be set: ${hint}`);
   return value;
 }
 

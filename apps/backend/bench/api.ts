@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { median, table, writeSection } from '../../../test/support/bench-report.ts';
 import { rig } from '../../../test/support/rig.ts';
-import { table, writeSection } from './markdown.ts';
 
 const backendDir = fileURLToPath(new URL('..', import.meta.url));
 const benchmarksFile = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
@@ -91,13 +91,12 @@ function patchThenList(api: string, ids: readonly number[]): autocannon.Options 
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (n: number) => `${fmt(n * 100)}%`;
 
 async function main(): Promise<void> {
-  const server = rig('postgres');
+  const server = await rig('postgres');
   const adminUrl = server.DATABASE_URL;
   if (!adminUrl) throw new Error('the postgres rig printed no DATABASE_URL');
   const admin = new pg.Client({ connectionString: adminUrl });

@@ -36,7 +36,7 @@ describe('loadBackendConfig', () => {
       password: 's3cret',
     });
     expect(() => loadBackendConfig({ PGHOST: 'db', PGPASSWORD_FILE: `${file}.missing` })).toThrow(
-      /PGPASSWORD_FILE = ".*password\.missing": cannot read it \(ENOENT\)/,
+      /'PGPASSWORD_FILE' = '.*password\.missing': cannot read it \(ENOENT\)/,
     );
   });
 

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { loadConfig } from '@stratus/config';
+import { readSecret } from '@stratus/config/secret-file';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -72,14 +72,11 @@ function databaseUrl(raw: string | undefined, problems: string[]): string | unde
   return raw;
 }
 
-function passwordFile(path: string | undefined, problems: string[]): string | undefined {
-  if (path === undefined || path === '') return undefined;
+function passwordFile(env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
   try {
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    return env.PGPASSWORD_FILE ? readSecret(env, 'PGPASSWORD') : undefined;
   } catch (e) {
-    problems.push(
-      `PGPASSWORD_FILE = ${JSON.stringify(path)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
+    problems.push((e as Error).message);
     return undefined;
   }
 }
@@ -94,7 +91,7 @@ export function loadBackendConfig(env: NodeJS.ProcessEnv = process.env): Backend
   }
   const connectionString = databaseUrl(env.DATABASE_URL, problems);
   const poolMax = integer(env, 'PG_POOL_MAX', 10, 1, 1000, problems);
-  const password = passwordFile(env.PGPASSWORD_FILE, problems);
+  const password = passwordFile(env, problems);
   const database: DatabaseConfig =
     connectionString !== undefined || env.PGHOST
       ? { kind: 'server', connectionString, poolMax, ...(password === undefined ? {} : { password }) }

@@ -5,11 +5,11 @@
  * Writes docs/benchmarks.md between the bench:lake:batch markers.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@stratus/config';
 import { duckdbCreateTable, eventsTable, windowsTable } from '@stratus/config/lake-tables';
+import { median, writeSection } from '../../../test/support/bench-report.ts';
 import { rig } from '../../../test/support/rig.ts';
 import { batchConfig } from '../src/config.ts';
 import { DuckDBLake } from '../src/duckdb-lake.ts';
@@ -24,11 +24,6 @@ const FROM = '2026-01-01';
 const TO = '2026-01-11';
 const namespace = `bench_${Date.now().toString(36)}`;
 const log = (msg: string) => process.stderr.write(`[bench:lake:batch] ${msg}\n`);
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 async function load(env: Record<string, string>): Promise<void> {
   const lake = await DuckDBLake.open({
@@ -81,21 +76,11 @@ function timeRun(env: Record<string, string>, engine: string): number {
   return seconds;
 }
 
-function writeSection(body: string): void {
-  const file = `${root}docs/benchmarks.md`;
-  const begin = '<!-- bench:lake:batch -->';
-  const end = '<!-- /bench:lake:batch -->';
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const section = `${begin}\n${body}\n${end}`;
-  const re = new RegExp(`${begin}[\\s\\S]*?${end}`);
-  writeFileSync(file, re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`);
-}
-
 async function main(): Promise<void> {
   const env: Record<string, string> = {
-    ...rig('seaweedfs'),
-    ...rig('duckdb'),
-    ...rig('spark'),
+    ...(await rig('seaweedfs')),
+    ...(await rig('duckdb')),
+    ...(await rig('spark')),
     STRATUS_LAKE__CATALOG__NAMESPACE: namespace,
     WINDOW_SIZE: String(SIZE),
     SPARK_DRIVER_MEMORY: process.env.SPARK_DRIVER_MEMORY ?? '4g',
@@ -134,7 +119,7 @@ async function main(): Promise<void> {
     `Spark / DuckDB in the same run: ${(spark / duck).toFixed(1)}×. On one node DuckDB is the default engine; Spark is there for data that`,
     'outgrows one machine, with executors as pods on Kubernetes.',
   ].join('\n');
-  writeSection(body);
+  writeSection(`${root}docs/benchmarks.md`, 'lake:batch', body);
   process.stdout.write(`${body}\n`);
 }
 

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { loadConfig, type StratusConfig } from '@stratus/config';
+import { readSecret } from '@stratus/config/secret-file';
 import type { LakeNames } from './batch-plan.ts';
 import { lakeNames, maintenanceArgs } from './lake-names.ts';
 
@@ -41,25 +41,15 @@ export class BatchConfigError extends Error {
   readonly retriable = false;
 }
 
-function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const v = env[name];
-  if (v === undefined || v === '') throw new BatchConfigError(`'${name}' must be set: ${what}`);
-  return v;
-}
-
 /** A credential from the file `<name>_FILE` names (a mounted Secret), else from `<name>` itself. */
 function secretFrom(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const file = env[`${name}_FILE`];
-  if (file === undefined || file === '') return required(env, name, what);
-  let value: string;
+  let value: string | undefined;
   try {
-    value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    value = readSecret(env, name);
   } catch (e) {
-    throw new BatchConfigError(
-      `'${name}_FILE' = '${file}': cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${what}`,
-    );
+    throw new BatchConfigError(`${(e as Error).message}: ${what}`);
   }
-  if (value === '') throw new BatchConfigError(`'${name}_FILE' = '${file}' is empty: ${what}`);
+  if (value === undefined) throw new BatchConfigError(`'${name}' must be set: ${what}`);
   return value;
 }
 

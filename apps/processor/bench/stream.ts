@@ -6,13 +6,14 @@
  * markers.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { type ProcessorProcess, StreamFixture, sleep } from '../../../test/stream/harness.ts';
 import { type ExpectedWindow, sortWindows } from '../../../test/stream/oracle.ts';
+import { median, quantile, writeSection } from '../../../test/support/bench-report.ts';
 import { rig } from '../../../test/support/rig.ts';
 import { EventGenerator } from '../../producer/src/events.ts';
 import { EventProducer } from '../../producer/src/producer.ts';
@@ -27,15 +28,6 @@ const CEILING_RUNS = 3;
 /** Runs of each throughput measure; the table shows medians. */
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-const quantile = (xs: readonly number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number;
-};
 const log = (msg: string) => process.stderr.write(`[bench:stream] ${msg}\n`);
 
 async function preload(fx: StreamFixture): Promise<number> {
@@ -228,16 +220,6 @@ async function latency(fx: StreamFixture): Promise<number[]> {
   return samples.filter((s) => s.at >= start + WARMUP_SECONDS * 1000).map((s) => s.ms);
 }
 
-function writeSection(body: string): void {
-  const file = `${root}docs/benchmarks.md`;
-  const begin = '<!-- bench:stream -->';
-  const end = '<!-- /bench:stream -->';
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const section = `${begin}\n${body}\n${end}`;
-  const re = new RegExp(`${begin}[\\s\\S]*?${end}`);
-  writeFileSync(file, re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`);
-}
-
 function javaVersion(): string {
   const out = spawnSync('java', ['-version'], { encoding: 'utf8' });
   return /version "([^"]+)"/.exec(`${out.stdout}${out.stderr}`)?.[1] ?? 'unknown';
@@ -245,7 +227,7 @@ function javaVersion(): string {
 
 async function main(): Promise<void> {
   const loadStart = loadavg()[0]?.toFixed(1);
-  const env = rig('kafka', 'single');
+  const env = await rig('kafka', 'single');
   const brokers = env.KAFKA_BROKERS ?? '';
   const fx = new StreamFixture(brokers, 1);
   await fx.createTopics();
@@ -343,7 +325,7 @@ async function main(): Promise<void> {
     'Latency is measured for the last event of each window (its produce time to the moment a read_committed',
     'consumer sees the result), so the time a window waits to fill is excluded.',
   ].join('\n');
-  writeSection(body);
+  writeSection(`${root}docs/benchmarks.md`, 'stream', body);
   process.stdout.write(`${body}\n`);
 }
 

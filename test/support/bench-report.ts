@@ -1,7 +1,20 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
+/** The middle value of `xs`, or the mean of the two middle ones for an even count. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** The `q` quantile of `xs` by nearest rank (`quantile(xs, 0.99)` is the p99). */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number;
+}
+
 /** Replaces the text between `<!-- bench:<name> -->` and `<!-- /bench:<name> -->` (appending the section if missing). */
-export function replaceSection(document: string, name: string, content: string): string {
+function replaceSection(document: string, name: string, content: string): string {
   const open = `<!-- bench:${name} -->`;
   const close = `<!-- /bench:${name} -->`;
   const section = `${open}\n${content.trim()}\n${close}`;
@@ -12,6 +25,7 @@ export function replaceSection(document: string, name: string, content: string):
   return `${base}${section}\n`;
 }
 
+/** Writes `content` as the section `name` of the Markdown file `file` (docs/benchmarks.md). */
 export function writeSection(file: string, name: string, content: string): void {
   const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
   writeFileSync(file, replaceSection(before, name, content));
