@@ -325,7 +325,7 @@ describe('monitoring', () => {
     const config = find('ConfigMap', 'prometheus-config').data?.['prometheus.yml'] ?? '';
     expect(config).toContain('role: pod');
     expect(parse(config).scrape_configs[0].kubernetes_sd_configs).toEqual([
-      { role: 'pod', namespaces: { names: ['todo', 'stream', 'monitoring'] } },
+      { role: 'pod', namespaces: { names: ['todo', 'stream', 'monitoring', 'lake'] } },
     ]);
     expect(config).toContain('/api/v1/nodes/$1/proxy/metrics/cadvisor');
     const role = find('ClusterRole', 'stratus-prometheus');
