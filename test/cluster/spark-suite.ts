@@ -126,55 +126,63 @@ function expectExecutors(c: DeployedCluster, run: SparkRun): void {
  */
 export function sparkSuite(cluster: () => DeployedCluster): void {
   describe('Spark on Kubernetes (lake-spark)', () => {
-    it("runs a job submitted as the chart's CronJob does, with executor pods as the chart's uid that go when it ends", async () => {
-      const c = cluster();
-      const job = [
-        'from pyspark.sql import SparkSession',
-        "spark = SparkSession.builder.appName('spark-suite').getOrCreate()",
-        'sc = spark.sparkContext',
-        'total = sc.parallelize(range(1, 100001), 4).map(lambda x: x * 2).sum()',
-        "hosts = sc.parallelize(range(4), 4).map(lambda _: __import__('socket').gethostname()).distinct().count()",
-        "print(f'spark-suite total={total} executor-hosts={hosts}', flush=True)",
-      ].join('\n');
-      const run = await runOnce(c, 'probe', (container) => {
-        const submit = container.command ?? [];
-        container.command = [
-          '/bin/bash',
-          '-c',
-          `printf '%s\\n' "$SPARK_SUITE_JOB" >/tmp/spark-suite.py && exec ${submit.slice(0, 2).join(' ')} /tmp/spark-suite.py`,
-        ];
-        container.args = [];
-        (container as { env?: { name: string; value?: string }[] }).env = [
-          ...((container as { env?: { name: string; value?: string }[] }).env ?? []),
-          { name: 'SPARK_SUITE_JOB', value: job },
-        ];
-      });
-      console.info(`Spark probe job: ${run.seconds.toFixed(0)} s, executors ${[...run.executors.keys()].join(', ')}`);
-      expect(run.succeeded, run.logs).toBe(true);
-      expect(run.logs).toContain(`spark-suite total=${100000 * 100001} executor-hosts=`);
-      const hosts = Number(/executor-hosts=(\d+)/.exec(run.logs)?.[1]);
-      expect(hosts).toBeGreaterThanOrEqual(1);
-      expect(hosts).toBeLessThanOrEqual(c.config.lake.spark.executors);
-      expectExecutors(c, run);
-    }, 25 * 60_000);
+    it(
+      "runs a job submitted as the chart's CronJob does, with executor pods as the chart's uid that go when it ends",
+      async () => {
+        const c = cluster();
+        const job = [
+          'from pyspark.sql import SparkSession',
+          "spark = SparkSession.builder.appName('spark-suite').getOrCreate()",
+          'sc = spark.sparkContext',
+          'total = sc.parallelize(range(1, 100001), 4).map(lambda x: x * 2).sum()',
+          "hosts = sc.parallelize(range(4), 4).map(lambda _: __import__('socket').gethostname()).distinct().count()",
+          "print(f'spark-suite total={total} executor-hosts={hosts}', flush=True)",
+        ].join('\n');
+        const run = await runOnce(c, 'probe', (container) => {
+          const submit = container.command ?? [];
+          container.command = [
+            '/bin/bash',
+            '-c',
+            `printf '%s\\n' "$SPARK_SUITE_JOB" >/tmp/spark-suite.py && exec ${submit.slice(0, 2).join(' ')} /tmp/spark-suite.py`,
+          ];
+          container.args = [];
+          (container as { env?: { name: string; value?: string }[] }).env = [
+            ...((container as { env?: { name: string; value?: string }[] }).env ?? []),
+            { name: 'SPARK_SUITE_JOB', value: job },
+          ];
+        });
+        console.info(`Spark probe job: ${run.seconds.toFixed(0)} s, executors ${[...run.executors.keys()].join(', ')}`);
+        expect(run.succeeded, run.logs).toBe(true);
+        expect(run.logs).toContain(`spark-suite total=${100000 * 100001} executor-hosts=`);
+        const hosts = Number(/executor-hosts=(\d+)/.exec(run.logs)?.[1]);
+        expect(hosts).toBeGreaterThanOrEqual(1);
+        expect(hosts).toBeLessThanOrEqual(c.config.lake.spark.executors);
+        expectExecutors(c, run);
+      },
+      25 * 60_000,
+    );
 
-    it('runs the lake-maintenance CronJob on demand: every table it names is maintained or said to be missing', async () => {
-      const c = cluster();
-      const run = await runOnce(c, 'suite', () => {});
-      console.info(`lake-maintenance on demand: ${run.seconds.toFixed(0)} s\n${run.logs}`);
-      expect(run.succeeded, run.logs).toBe(true);
-      const lines = run.logs
-        .split('\n')
-        .filter((l) => l.startsWith('{"table"'))
-        .map((l) => JSON.parse(l) as { table: string; skipped?: string; rewrittenDataFiles?: number });
-      const { tables } = c.config.lake;
-      for (const table of [tables.events, tables.windows, tables.positions]) {
-        const line = lines.find((l) => l.table === table);
-        expect(line, `${table} in ${run.logs}`).toBeDefined();
-        expect(line?.skipped, `${table} exists once the archiver has committed`).toBeUndefined();
-        expect(line?.rewrittenDataFiles).toBeGreaterThanOrEqual(0);
-      }
-      expectExecutors(c, run);
-    }, 25 * 60_000);
+    it(
+      'runs the lake-maintenance CronJob on demand: every table it names is maintained or said to be missing',
+      async () => {
+        const c = cluster();
+        const run = await runOnce(c, 'suite', () => {});
+        console.info(`lake-maintenance on demand: ${run.seconds.toFixed(0)} s\n${run.logs}`);
+        expect(run.succeeded, run.logs).toBe(true);
+        const lines = run.logs
+          .split('\n')
+          .filter((l) => l.startsWith('{"table"'))
+          .map((l) => JSON.parse(l) as { table: string; skipped?: string; rewrittenDataFiles?: number });
+        const { tables } = c.config.lake;
+        for (const table of [tables.events, tables.windows, tables.positions]) {
+          const line = lines.find((l) => l.table === table);
+          expect(line, `${table} in ${run.logs}`).toBeDefined();
+          expect(line?.skipped, `${table} exists once the archiver has committed`).toBeUndefined();
+          expect(line?.rewrittenDataFiles).toBeGreaterThanOrEqual(0);
+        }
+        expectExecutors(c, run);
+      },
+      25 * 60_000,
+    );
   });
 }

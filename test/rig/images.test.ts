@@ -289,7 +289,7 @@ describe('DuckDB app images', () => {
 describe('lake-spark image (on the apache/spark stand-in)', () => {
   const spark = config.lake.spark.baseImage;
 
-  it("apache/spark runs as spark (185) in /opt/spark/work-dir and its entrypoint passes other commands through", async () => {
+  it('apache/spark runs as spark (185) in /opt/spark/work-dir and its entrypoint passes other commands through', async () => {
     const image = imageConfig(spark);
     expect(image.Entrypoint).toEqual(['/opt/entrypoint.sh']);
     expect(image.WorkingDir).toBe('/opt/spark/work-dir');
