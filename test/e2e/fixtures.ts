@@ -45,8 +45,8 @@ export const sql = (statement: string) =>
   );
 
 /** A new, empty database on the rig's PostgreSQL; returns its URL. */
-export function freshDatabase(name: string): string {
-  const { DATABASE_URL } = rig('postgres');
+export async function freshDatabase(name: string): Promise<string> {
+  const { DATABASE_URL } = await rig('postgres');
   if (!DATABASE_URL) throw new Error('scripts/rig/postgres.sh start did not print DATABASE_URL');
   dropDatabase(name);
   sql(`CREATE DATABASE ${name}`);

@@ -92,10 +92,10 @@ describe("the frontend image's nginx config: rendered like the image's entrypoin
   const backendPort = () => new URL(backend.url).port;
 
   beforeAll(async () => {
-    tools = rig('nginx');
+    tools = await rig('nginx');
     build = buildFrontend('stratus-nginx-build-');
     chmodSync(build, 0o755);
-    backend = new BackendProcess({ databaseUrl: freshDatabase(DATABASE) });
+    backend = new BackendProcess({ databaseUrl: await freshDatabase(DATABASE) });
     await backend.start();
     dns = new DnsStub();
     resolver = await dns.start();

@@ -25,7 +25,7 @@ describe('TodoMVC in headless Chromium: production build, real backend, real Pos
 
   beforeAll(async () => {
     build = buildFrontend('stratus-frontend-build-');
-    backend = new BackendProcess({ databaseUrl: freshDatabase(DATABASE) });
+    backend = new BackendProcess({ databaseUrl: await freshDatabase(DATABASE) });
     await backend.start();
     app = new AppServer({ root: build, backendUrl: backend.url });
     origin = await app.start();

@@ -9,8 +9,8 @@ import { rig } from '../support/rig.ts';
 const bootDir = fileURLToPath(new URL('../../packages/infra/src/boot/', import.meta.url));
 
 describe('boot scripts', () => {
-  beforeAll(() => {
-    rig('actionlint');
+  beforeAll(async () => {
+    await rig('actionlint');
   });
 
   it('pass shellcheck (the rig installs it from Debian)', () => {

@@ -100,7 +100,7 @@ const servers = (actions: Actions, name: string) =>
 
 describe('plans of changes against a deployed state (offline, real provider)', () => {
   beforeAll(async () => {
-    terraform = new Terraform();
+    terraform = await Terraform.start();
     const dir = await synth('cluster', base);
     schema = JSON.parse(await terraform.mustRunAsync({}, dir, 'providers', 'schema', '-json')) as SchemaJson;
     await deployment('web');

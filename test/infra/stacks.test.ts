@@ -21,8 +21,8 @@ function synth(name: string, input: StratusConfigInput, k8sDir?: string): Record
 
 describe('synthesized stacks with the real Terraform CLI and providers', () => {
   let terraform: Terraform;
-  beforeAll(() => {
-    terraform = new Terraform();
+  beforeAll(async () => {
+    terraform = await Terraform.start();
   });
 
   it('init (with the local backend) and validate pass for every stack of the default config', () => {

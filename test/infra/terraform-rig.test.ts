@@ -30,8 +30,8 @@ describe('Terraform rig', () => {
     return dir;
   };
 
-  beforeAll(() => {
-    terraform = new Terraform();
+  beforeAll(async () => {
+    terraform = await Terraform.start();
   });
   afterAll(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

@@ -29,11 +29,15 @@ export class Terraform {
   private readonly binary: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  constructor() {
-    const { TERRAFORM, TF_CLI_CONFIG_FILE } = rig('terraform');
+  private constructor(binary: string, cliConfig: string) {
+    this.binary = binary;
+    this.env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0' };
+  }
+
+  static async start(): Promise<Terraform> {
+    const { TERRAFORM, TF_CLI_CONFIG_FILE } = await rig('terraform');
     if (!TERRAFORM || !TF_CLI_CONFIG_FILE) throw new Error('the terraform rig printed no TERRAFORM or TF_CLI_CONFIG_FILE');
-    this.binary = TERRAFORM;
-    this.env = { ...process.env, TF_CLI_CONFIG_FILE, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0' };
+    return new Terraform(TERRAFORM, TF_CLI_CONFIG_FILE);
   }
 
   run(dir: string, ...args: string[]): TerraformResult {

@@ -52,8 +52,8 @@ const variants: Record<string, StratusConfigInput> = {
 };
 
 describe("rendered user data against cloud-init's own schema (Debian's cloud-init)", () => {
-  beforeAll(() => {
-    rig('cloud-init');
+  beforeAll(async () => {
+    await rig('cloud-init');
   });
 
   it.each(Object.keys(variants))('is a valid cloud-config for every server (%s)', (variant) => {

@@ -26,8 +26,8 @@ function kubectl(args: readonly string[], input?: string) {
 const objects = renderManifests(defaults).flatMap((m) => parseAllDocuments(m.yaml).map((d) => d.toJSON()));
 
 describe(`a real kube-apiserver ${defaults.versions.kubernetes} with etcd`, () => {
-  beforeAll(() => {
-    env = rig('kube-apiserver');
+  beforeAll(async () => {
+    env = await rig('kube-apiserver');
   });
 
   it('is the targeted version', () => {

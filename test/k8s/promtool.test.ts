@@ -18,8 +18,8 @@ const promtool = (binary: string | undefined, ...args: string[]) => {
 };
 
 describe('promtool on the generated Prometheus config and rules', () => {
-  beforeAll(() => {
-    env = rig('promtool');
+  beforeAll(async () => {
+    env = await rig('promtool');
     const { monitoring } = buildCharts(defaults);
     // The files the kubelet mounts in the pod, at a path of their own here, so promtool checks that they are read.
     const serviceAccount = join(dir, 'serviceaccount');

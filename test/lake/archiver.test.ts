@@ -20,8 +20,8 @@ describe('archiver into the Iceberg lake', () => {
     return p;
   };
 
-  beforeAll(() => {
-    rigs = lakeRig();
+  beforeAll(async () => {
+    rigs = await lakeRig();
   });
 
   afterEach(async (ctx) => {

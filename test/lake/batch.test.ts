@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { duckdbCreateTable, eventsTable, windowsTable } from '@stratus/config/lake-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,13 +67,17 @@ function processorWindows(list: readonly OracleEvent[]): WindowResult[] {
 const ts = (ms: number) => `TIMESTAMPTZ '${new Date(ms).toISOString()}'`;
 const table = (name: string) => `lake.${namespace}.${name}`;
 
-function runJob(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'apps/lake-batch/src/main.ts', ...args], {
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 15 * 60_000,
+/** Runs the batch job's command asynchronously: a Spark run takes minutes, longer than a vitest worker may block. */
+function runJob(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'apps/lake-batch/src/main.ts', ...args],
+      { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 interface Row {
@@ -135,9 +139,9 @@ async function expectOracle(engine: string) {
 describe('lake batch job on DuckDB and on Spark', { timeout: 900_000 }, () => {
   beforeAll(async () => {
     env = {
-      ...rig('seaweedfs'),
-      ...rig('duckdb'),
-      ...rig('spark'),
+      ...(await rig('seaweedfs')),
+      ...(await rig('duckdb')),
+      ...(await rig('spark')),
       STRATUS_LAKE__CATALOG__NAMESPACE: namespace,
       WINDOW_SIZE: String(SIZE),
       SPARK_DRIVER_MEMORY: '768m',
@@ -170,7 +174,7 @@ describe('lake batch job on DuckDB and on Spark', { timeout: 900_000 }, () => {
   afterAll(() => lake?.close());
 
   it('DuckDB: the aggregates and reconciled windows equal the oracle', async () => {
-    const r = runJob('run', '--engine', 'duckdb', '--from', FROM, '--to', TO);
+    const r = await runJob('run', '--engine', 'duckdb', '--from', FROM, '--to', TO);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ engine: 'duckdb', period: `${FROM}..${TO}`, problems: 0 });
@@ -179,7 +183,7 @@ describe('lake batch job on DuckDB and on Spark', { timeout: 900_000 }, () => {
 
   it('Spark (local): re-running the period replaces it with the same rows as DuckDB', async () => {
     const before = await aggregates('sensor_minute');
-    const r = runJob('run', '--engine', 'spark', '--from', FROM, '--to', TO);
+    const r = await runJob('run', '--engine', 'spark', '--from', FROM, '--to', TO);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     await expectOracle('spark');
@@ -192,7 +196,7 @@ describe('lake batch job on DuckDB and on Spark', { timeout: 900_000 }, () => {
     const count = async (name: string) => Number((await lake.rows(`SELECT count(*) AS n FROM ${table(name)}`))[0]?.n);
     const names = ['events', 'windows', 'sensor_minute', 'sensor_hour', 'sensor_day', 'window_reconciliation'];
     const before = await Promise.all(names.map(count));
-    const r = runJob('maintain');
+    const r = await runJob('maintain');
     expect(r.code, r.stderr).toBe(0);
     const report = r.stdout
       .trim()
@@ -213,7 +217,7 @@ describe('lake batch job on DuckDB and on Spark', { timeout: 900_000 }, () => {
       `INSERT INTO ${table('windows')} VALUES ('${w.sensor}', ${w.window}, ${w.avg + 0.01}, ${w.count}, ${w.firstId}, ${w.lastId}, ` +
         `${ts(w.fromTs)}, ${ts(w.toTs)}, ${ts(w.emittedAt)}, 0, 999999, ${ts(w.emittedAt)}, ${ts(w.emittedAt)})`,
     );
-    const r = runJob('run', '--engine', 'duckdb', '--from', '2026-11-21');
+    const r = await runJob('run', '--engine', 'duckdb', '--from', '2026-11-21');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/windows of 2026-11-21\.\.2026-11-22 do not agree with the events/);
     const bad = await lake.rows(`SELECT sensor, window_seq, status FROM ${table('window_reconciliation')} WHERE status <> 'ok'`);

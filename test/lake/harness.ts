@@ -18,12 +18,12 @@ export interface LakeRig {
   readonly python: string;
 }
 
-export function lakeRig(): LakeRig {
+export async function lakeRig(): Promise<LakeRig> {
   return {
-    brokers: rig('kafka', 'single').KAFKA_BROKERS ?? '',
-    lake: rig('seaweedfs'),
-    extensionDirectory: rig('duckdb').DUCKDB_EXTENSION_DIRECTORY ?? '',
-    python: rig('pyiceberg').PYICEBERG_PYTHON ?? '',
+    brokers: (await rig('kafka', 'single')).KAFKA_BROKERS ?? '',
+    lake: await rig('seaweedfs'),
+    extensionDirectory: (await rig('duckdb')).DUCKDB_EXTENSION_DIRECTORY ?? '',
+    python: (await rig('pyiceberg')).PYICEBERG_PYTHON ?? '',
   };
 }
 

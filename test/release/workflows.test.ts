@@ -17,8 +17,8 @@ const load = (file: string) => parse(readFileSync(file, 'utf8')) as Workflow;
 const apps = [...APPS].sort();
 
 describe('GitHub workflows', () => {
-  it('pass actionlint (with shellcheck on every run script)', () => {
-    const { ACTIONLINT } = rig('actionlint');
+  it('pass actionlint (with shellcheck on every run script)', async () => {
+    const { ACTIONLINT } = await rig('actionlint');
     expect(ACTIONLINT).toBeTruthy();
     const out = execFileSync(ACTIONLINT as string, ['-color=false', ...workflows], { encoding: 'utf8' });
     expect(out).toBe('');

@@ -140,16 +140,16 @@ describe(`the cluster rig: a one-node Kubernetes ${defaults.versions.kubernetes}
     await run('bash', ['scripts/rig/cluster.sh', 'stop'], { cwd: root });
     before = hostState();
     await run('bash', ['scripts/rig/cluster.sh', 'start'], { cwd: root, timeout: 20 * 60_000 });
-    printed = rig('cluster');
+    printed = await rig('cluster');
     env = clusterEnv(printed);
   }, 20 * 60_000);
 
-  it('prints the interface and answers start idempotently', () => {
+  it('prints the interface and answers start idempotently', async () => {
     expect(env.INGRESS_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(env.CONTAINERD_ADDRESS).toMatch(/containerd\.sock$/);
     expect(env.CLUSTER_NETNS).toBe(`stratus-${id}`);
     expect(existsSync(env.KUBECONFIG)).toBe(true);
-    expect(rig('cluster')).toEqual(printed);
+    expect(await rig('cluster')).toEqual(printed);
     expect(rigCommand('cluster', 'status')).toMatch(/^running\n/);
   });
 

@@ -99,8 +99,8 @@ function start(props: ContainerProps): OciContainer {
 }
 
 let images: string[] = [];
-beforeAll(() => {
-  images = (rig('images').IMAGES ?? '').split(' ');
+beforeAll(async () => {
+  images = ((await rig('images')).IMAGES ?? '').split(' ');
 }, 60 * 60_000);
 
 afterAll(async () => {

@@ -37,7 +37,7 @@ async function roundTrip(brokers: string, replicationFactor: number): Promise<{ 
 
 describe('kafka rig', () => {
   it('round-trips messages with kafkajs on the single broker', async () => {
-    const env = rig('kafka', 'single');
+    const env = await rig('kafka', 'single');
     expect(env.KAFKA_BROKERS?.split(',')).toHaveLength(1);
     const { values, replicas } = await roundTrip(env.KAFKA_BROKERS ?? '', 1);
     expect(values).toEqual(Array.from({ length: 100 }, (_, i) => `message-${i}`).sort());
@@ -45,7 +45,7 @@ describe('kafka rig', () => {
   });
 
   it('round-trips messages with kafkajs on the 3-broker cluster with replication factor 3', async () => {
-    const env = rig('kafka', 'cluster');
+    const env = await rig('kafka', 'cluster');
     expect(env.KAFKA_BROKERS?.split(',')).toHaveLength(3);
     const { values, replicas } = await roundTrip(env.KAFKA_BROKERS ?? '', 3);
     expect(values).toEqual(Array.from({ length: 100 }, (_, i) => `message-${i}`).sort());

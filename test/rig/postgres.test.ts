@@ -2,17 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { rig, rigCommand } from '../support/rig.ts';
 
 describe('the PostgreSQL rig', () => {
-  it('prints the connection environment and answers start idempotently', () => {
-    const env = rig('postgres');
+  it('prints the connection environment and answers start idempotently', async () => {
+    const env = await rig('postgres');
     expect(env.DATABASE_URL).toMatch(/^postgres:\/\/stratus:[0-9a-f]+@127\.0\.0\.1:\d+\/stratus$/);
     expect(env).toMatchObject({ PGHOST: '127.0.0.1', PGUSER: 'stratus', PGDATABASE: 'stratus' });
     expect(env.DATABASE_URL).toContain(`:${env.PGPORT}/`);
-    expect(rig('postgres')).toEqual(env);
+    expect(await rig('postgres')).toEqual(env);
     expect(rigCommand('postgres', 'status')).toMatch(/^running\n/);
   });
 
-  it('serves a real PostgreSQL on loopback: an SQL round trip', () => {
-    const env = rig('postgres');
+  it('serves a real PostgreSQL on loopback: an SQL round trip', async () => {
+    const env = await rig('postgres');
     const note = "it's real: ü 😀 \\ %";
     const out = rigCommand(
       'postgres',

@@ -44,8 +44,8 @@ async function scan(dir: string, framework: 'kubernetes' | 'terraform_json'): Pr
 
 const failures = (r: Report) => r.results.failed_checks.map((c) => `${c.check_id} ${c.resource}`).sort();
 
-beforeAll(() => {
-  checkov = rig('checkov').CHECKOV ?? '';
+beforeAll(async () => {
+  checkov = (await rig('checkov')).CHECKOV ?? '';
   expect(checkov).not.toBe('');
 });
 

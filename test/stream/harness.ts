@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@stratus/config';
 import { sensorPartitioner } from '@stratus/config/sensor';
@@ -11,6 +12,8 @@ import { rig } from '../support/rig.ts';
 import { type ExpectedWindow, sortWindows } from './oracle.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** When set, each processor's whole output is also appended to `<dir>/<name>-<pid>.log` (the tests keep a tail). */
+const logDir = process.env.STREAM_TEST_LOG_DIR;
 
 /** One isolated stream set-up on a rig broker: its own topic names and consumer group. */
 export class StreamFixture {
@@ -58,11 +61,26 @@ export class StreamFixture {
     this.kafka = new Kafka({ clientId: `test-${id}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   }
 
-  async createTopics(): Promise<void> {
+  /**
+   * Creates the fixture's topics and waits until their leaders answer. A request that times out is tried again
+   * (ensureTopics is idempotent): on the loaded machine the 3-broker KRaft quorum sometimes elects a new controller
+   * and leaves CreateTopics unanswered.
+   */
+  async createTopics(attempts = 3): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, loadConfig({ env: this.env }));
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const outcomes = await ensureTopics(admin, loadConfig({ env: this.env }));
+          // Leaders that answer: a fresh topic's partitions may still say NOT_LEADER to ListOffsets, which makes a
+          // kafkajs consumer rejoin its group (tests that count assignments would see extra ones).
+          for (const { topic } of outcomes) await answered(() => admin.fetchTopicOffsets(topic), 30_000);
+          return;
+        } catch (e) {
+          if (attempt >= attempts || (e as Error).name !== 'KafkaJSRequestTimeoutError') throw e;
+        }
+      }
     } finally {
       await admin.disconnect();
     }
@@ -180,8 +198,8 @@ export function kafkaSuite(shape: 'single' | 'cluster'): {
 } {
   let brokers = '';
   const fixtures: StreamFixture[] = [];
-  beforeAll(() => {
-    brokers = rig('kafka', shape).KAFKA_BROKERS ?? '';
+  beforeAll(async () => {
+    brokers = (await rig('kafka', shape)).KAFKA_BROKERS ?? '';
   });
   afterAll(async () => {
     const alive = fixtures.flatMap((f) => f.processors).filter((p) => p.running);
@@ -248,6 +266,19 @@ export const referenceMessages = (events: readonly SensorEvent[]): Message[] =>
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Calls `request` until it resolves, for at most `timeoutMs`; then its last error is thrown. */
+async function answered<T>(request: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await request();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(200);
+    }
+  }
+}
+
 /** The processor (or another app's `main.ts`) as a separate OS process, started with tsx, so that tests can kill -9 it. */
 export class ProcessorProcess {
   readonly child: ChildProcess;
@@ -280,6 +311,7 @@ export class ProcessorProcess {
         started();
       }
       this.output = (this.output + text).slice(-50_000);
+      if (logDir) appendFileSync(`${logDir}/${name}-${this.child.pid}.log`, text);
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);

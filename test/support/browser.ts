@@ -27,7 +27,7 @@ export interface TestBrowser {
 
 /** Starts the Chromium of the rig (`scripts/rig/chromium.sh`) through playwright-core; nothing downloads a browser. */
 export async function launchBrowser(): Promise<TestBrowser> {
-  const { CHROMIUM } = rig('chromium');
+  const { CHROMIUM } = await rig('chromium');
   if (!CHROMIUM) throw new Error('scripts/rig/chromium.sh start did not print CHROMIUM');
   const userDataDir = mkdtempSync(join(tmpdir(), 'stratus-chromium-'));
   try {

@@ -1,15 +1,21 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Starts a rig service (idempotent) and returns the KEY=value lines it prints for clients. */
-export function rig(service: string, ...args: string[]): Record<string, string> {
-  const out = execFileSync('bash', [`scripts/rig/${service}.sh`, 'start', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 20 * 60_000,
+/**
+ * Starts a rig service (idempotent) and returns the KEY=value lines it prints for clients. Asynchronous: a start can
+ * take minutes, and a vitest worker that blocks for 60 s fails the run (its RPC to the runner times out).
+ */
+export async function rig(service: string, ...args: string[]): Promise<Record<string, string>> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      'bash',
+      [`scripts/rig/${service}.sh`, 'start', ...args],
+      { cwd: root, encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    );
+    child.stderr?.pipe(process.stderr);
   });
   return Object.fromEntries(
     out

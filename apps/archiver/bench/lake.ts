@@ -148,7 +148,7 @@ async function latency(rigs: LakeRig, flushIntervalMs: number): Promise<{ p50: n
 }
 
 async function main(): Promise<void> {
-  const rigs = lakeRig();
+  const rigs = await lakeRig();
   const fx = new LakeFixture(rigs);
   await fx.stream.createTopics();
   log(`preloading ${EVENTS} events`);

@@ -96,7 +96,7 @@ const fmt = (n: number, digits = 0) =>
 const pct = (n: number) => `${fmt(n * 100)}%`;
 
 async function main(): Promise<void> {
-  const server = rig('postgres');
+  const server = await rig('postgres');
   const adminUrl = server.DATABASE_URL;
   if (!adminUrl) throw new Error('the postgres rig printed no DATABASE_URL');
   const admin = new pg.Client({ connectionString: adminUrl });

@@ -78,9 +78,9 @@ function timeRun(env: Record<string, string>, engine: string): number {
 
 async function main(): Promise<void> {
   const env: Record<string, string> = {
-    ...rig('seaweedfs'),
-    ...rig('duckdb'),
-    ...rig('spark'),
+    ...(await rig('seaweedfs')),
+    ...(await rig('duckdb')),
+    ...(await rig('spark')),
     STRATUS_LAKE__CATALOG__NAMESPACE: namespace,
     WINDOW_SIZE: String(SIZE),
     SPARK_DRIVER_MEMORY: process.env.SPARK_DRIVER_MEMORY ?? '4g',

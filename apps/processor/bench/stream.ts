@@ -227,7 +227,7 @@ function javaVersion(): string {
 
 async function main(): Promise<void> {
   const loadStart = loadavg()[0]?.toFixed(1);
-  const env = rig('kafka', 'single');
+  const env = await rig('kafka', 'single');
   const brokers = env.KAFKA_BROKERS ?? '';
   const fx = new StreamFixture(brokers, 1);
   await fx.createTopics();

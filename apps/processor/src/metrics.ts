@@ -26,6 +26,12 @@ export class ProcessorMetrics {
     labelNames: ['partition'],
     registers: [this.registry],
   });
+  readonly restores = new Counter({
+    name: 'processor_restores_total',
+    help: 'Times this member fenced an events partition and restored its window state from the changelog.',
+    labelNames: ['partition'],
+    registers: [this.registry],
+  });
   readonly consumerLag = new Gauge({
     name: 'processor_consumer_lag',
     help: "Offsets between this member's committed position and the broker's high watermark, per owned partition.",

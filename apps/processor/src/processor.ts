@@ -27,8 +27,8 @@ const STUCK_MS = 90_000;
 
 /**
  * The consumer group member: it owns some `events` partitions and runs one {@link PartitionTask} per owned
- * partition. After every assignment each partition is fenced (its transactional id initialised) and restored from
- * the changelog before it processes anything.
+ * partition. A newly assigned partition is fenced (its transactional id initialised) and restored from the
+ * changelog before it processes anything; a partition kept across a rebalance keeps its producer and state.
  */
 export class Processor {
   private readonly kafka: Kafka;
@@ -136,16 +136,16 @@ export class Processor {
   }
 
   /**
-   * Closes every task and opens one per assigned partition, each fenced and restored before it processes. Keeping
-   * the tasks of partitions that stay was tried: on the 3-broker cluster under heavy load it published windows twice
-   * (test/stream/rebalance.test.ts), so every generation starts with a fence again.
+   * Keeps the tasks of partitions that stay (their producer, fence and window state carry over), closes those that
+   * moved away after their batch in flight, and opens the new ones, which fence and restore before they process.
    */
   private assign(partitions: readonly number[]): void {
     this.assigned = partitions;
     for (const [p, task] of this.tasks) {
+      if (partitions.includes(p)) continue;
       this.tasks.delete(p);
       void task.close();
-      if (!partitions.includes(p)) this.props.metrics.consumerLag.remove({ partition: String(p) });
+      this.props.metrics.consumerLag.remove({ partition: String(p) });
     }
     const limits = this.limits;
     if (!limits) throw new Error('the record limits are read before the consumer starts');
@@ -221,12 +221,17 @@ export class Processor {
     if (pending.length === 0) return;
     const started = Date.now();
     await Promise.all(pending.map((t) => t.fence()));
+    const current = pending.filter((t) => this.tasks.get(t.partition) === t);
+    // A task whose partition moved away while it fenced was closed before its producer existed: close it again.
+    for (const t of pending) if (!current.includes(t)) void t.close();
+    if (current.length === 0) return;
     const snapshots = await this.changelog.restore(
       this.admin,
-      pending.map((t) => t.partition),
+      current.map((t) => t.partition),
     );
     const committed = await this.committedOffsets();
-    for (const task of pending) {
+    const restored: PartitionTask[] = [];
+    for (const task of current) {
       const snapshot = snapshots.get(task.partition);
       const offset = committed.get(task.partition);
       const position = snapshot?.nextOffset === null || snapshot === undefined ? -1n : BigInt(snapshot.nextOffset);
@@ -237,12 +242,15 @@ export class Processor {
         );
         continue;
       }
-      if (snapshot && task.hasProducer) task.restore(snapshot);
+      if (!snapshot || !task.hasProducer) continue;
+      task.restore(snapshot);
+      restored.push(task);
+      this.props.metrics.restores.inc({ partition: String(task.partition) });
     }
     this.props.logger.info(
       {
-        partitions: pending.map((t) => t.partition),
-        positions: pending.map((t) => snapshots.get(t.partition)?.nextOffset ?? null),
+        partitions: restored.map((t) => t.partition),
+        positions: restored.map((t) => snapshots.get(t.partition)?.nextOffset ?? null),
         ms: Date.now() - started,
       },
       'window state restored',

@@ -14,7 +14,7 @@ export interface TestDatabase {
 
 /** A new, empty database on the rig's PostgreSQL server. */
 export async function serverDatabase(prefix: string): Promise<TestDatabase> {
-  const server = rig('postgres');
+  const server = await rig('postgres');
   const adminUrl = server.DATABASE_URL;
   if (!adminUrl) throw new Error('the postgres rig printed no DATABASE_URL');
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
