@@ -24,8 +24,11 @@ export function appBuilds(config: StratusConfig): ImageBuild[] {
   return APPS.map((app) => imageBuild(config, app, pnpm));
 }
 
-/** The images the FROM lines of `apps/Dockerfile` name (not its own stages), expanded with the arguments of the builds that use it. */
-export function dockerfileBaseImages(dockerfile: string, builds: readonly ImageBuild[]): string[] {
+/**
+ * The images the FROM lines of a Dockerfile name (not its own stages), expanded with the arguments of the builds that
+ * use it; `path` is the Dockerfile's path, `apps/Dockerfile` unless given.
+ */
+export function dockerfileBaseImages(dockerfile: string, builds: readonly ImageBuild[], path = DOCKERFILE): string[] {
   const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?\s*$/i;
   const lines = dockerfile
     .split('\n')
@@ -33,13 +36,13 @@ export function dockerfileBaseImages(dockerfile: string, builds: readonly ImageB
     .filter((m): m is RegExpExecArray => m !== null);
   const stages = new Set(lines.map((m) => m[2]).filter((stage) => stage !== undefined));
   const refs = new Set<string>();
-  for (const build of builds.filter((b) => b.dockerfile === DOCKERFILE)) {
+  for (const build of builds.filter((b) => b.dockerfile === path)) {
     for (const [, image = ''] of lines) {
       if (stages.has(image)) continue;
       refs.add(
         image.replace(/\$\{(\w+)\}/g, (_, name: string) => {
           const value = build.buildArgs[name];
-          if (value === undefined) throw new Error(`${DOCKERFILE}: FROM uses \${${name}}, which imageBuild() does not set`);
+          if (value === undefined) throw new Error(`${path}: FROM uses \${${name}}, which imageBuild() does not set`);
           return value;
         }),
       );
@@ -96,18 +99,26 @@ function main(argv: readonly string[]): void {
       const args = Object.entries(b.buildArgs).map(([k, v]) => `${k}=${v}`);
       console.log(['app', b.image, qualifiedRef(b.image), b.target, ...args].join(' '));
     }
-    for (const b of all.filter((b) => b.dockerfile !== DOCKERFILE))
-      console.log(`own ${b.image} ${qualifiedRef(b.image)} ${b.dockerfile}`);
+    const own = all.filter((b) => b.dockerfile !== DOCKERFILE);
+    for (const b of own) {
+      const args = Object.entries(b.buildArgs).map(([k, v]) => `${k}=${v}`);
+      console.log(['own', b.image, qualifiedRef(b.image), b.dockerfile, ...args].join(' '));
+    }
     const runs = manifestBaseImages(config);
-    for (const ref of dockerfileBaseImages(readFileSync(DOCKERFILE, 'utf8'), all)) {
+    const bases = new Set(dockerfileBaseImages(readFileSync(DOCKERFILE, 'utf8'), all));
+    for (const path of new Set(own.map((b) => b.dockerfile))) {
+      for (const ref of dockerfileBaseImages(readFileSync(path, 'utf8'), all, path)) bases.add(ref);
+    }
+    for (const ref of [...bases].sort()) {
       if (!runs.has(ref)) console.log(`base ${ref} ${qualifiedRef(ref)}`);
     }
     for (const ref of [...runs.keys()].sort()) console.log(`runs ${ref} ${qualifiedRef(ref)}`);
   } else {
     throw new Error(
       'usage: images.ts build APP   (GitHub step outputs: image, dockerfile, target, build-args)\n' +
-        '       images.ts list        (one line per image: "app REF QUALIFIED TARGET ARG=VALUE...", "base REF QUALIFIED"\n' +
-        '                             for a base image of the Dockerfile, "runs REF QUALIFIED" for any other image the\n' +
+        '       images.ts list        (one line per image: "app REF QUALIFIED TARGET ARG=VALUE...", "own REF QUALIFIED\n' +
+        '                             DOCKERFILE ARG=VALUE..." for an app with a Dockerfile of its own, "base REF QUALIFIED"\n' +
+        '                             for a base image of the Dockerfiles, "runs REF QUALIFIED" for any other image the\n' +
         '                             manifests run; QUALIFIED is the full name, docker.io/library/postgres:15.18)',
     );
   }

@@ -44,12 +44,12 @@ STANDINS=(
   "prom/prometheus             prometheus         build_prometheus"
   "prom/node-exporter          node-exporter      build_node_exporter"
   "chrislusf/seaweedfs         seaweedfs          build_seaweedfs"
+  "apache/spark                spark              fetch_spark"
 )
 # Images no registry reachable from here has in any form; the manifests' users of them are left out of local runs.
 UNAVAILABLE=(
   "grafana/grafana                                       Grafana is not a Go module the proxy serves, nor in Debian"
   "registry.k8s.io/kube-state-metrics/kube-state-metrics the Go module proxy refuses kube-state-metrics"
-  "apache/spark                                          no stand-in recipe yet (Debian has no Java 21; the lake tests run Spark in local mode from scripts/rig/spark.sh)"
 )
 
 bh() { buildah --root "$DIR/storage" --runroot "$DIR/run" --storage-driver overlay "$@"; }
@@ -131,6 +131,40 @@ missing = [c for c in wanted if c.replace(".", "/") + ".class" not in names]
 if missing:
     sys.exit("missing classes: " + ", ".join(missing))
 PY
+}
+
+# fetch_spark CONTEXT TAG: Spark's distribution (bin, sbin, jars) from the pyspark package on PyPI that the Spark rig
+# installs at the tag's version, and its Python side as the zips spark-submit puts on PYTHONPATH, as upstream ships
+# them in python/lib (made once per version, so their mtimes and the image key stay put).
+fetch_spark() {
+  local ctx=$1 version=${2%%-*} site
+  site=$(SPARK_VERSION=$version bash "$RIG_ROOT/scripts/rig/spark.sh" start | sed -n 's/^SPARK_HOME=//p')
+  [[ -f $site/jars/spark-kubernetes_2.13-$version.jar ]] || die "pyspark $version has no spark-kubernetes jar"
+  local cache=$SHARED/artifacts/spark-$version
+  if [[ ! -f $cache/.complete ]]; then
+    log "zipping pyspark $version and py4j for python/lib"
+    rm -rf "$cache" && mkdir -p "$cache"
+    python3 - "$site" "$cache" <<'PY' || die "cannot zip pyspark and py4j"
+import glob, os, sys, zipfile
+site, out = sys.argv[1], sys.argv[2]
+packages = os.path.dirname(site)
+py4j = os.path.basename(glob.glob(f"{site}/jars/py4j-*.jar")[0])[: -len(".jar")]
+for name, package, skip in (
+    ("pyspark.zip", "pyspark", ("jars", "bin", "sbin", "__pycache__")),
+    (f"{py4j}-src.zip", "py4j", ("__pycache__",)),
+):
+    with zipfile.ZipFile(f"{out}/{name}", "w", zipfile.ZIP_DEFLATED) as z:
+        for root, dirs, files in os.walk(f"{packages}/{package}"):
+            dirs[:] = sorted(d for d in dirs if not (root == f"{packages}/{package}" and d in skip) and d != "__pycache__")
+            for f in sorted(files):
+                path = os.path.join(root, f)
+                z.write(path, os.path.relpath(path, packages))
+PY
+    touch "$cache/.complete"
+  fi
+  mkdir -p "$ctx/spark" "$ctx/python/lib"
+  cp -rl "$site/bin" "$site/sbin" "$site/jars" "$ctx/spark/"
+  ln "$cache"/*.zip "$ctx/python/lib/"
 }
 
 # go_main MODULE VERSION PACKAGE OUT [LDFLAGS]: builds PACKAGE of MODULE@VERSION as the main module (its exclude and
@@ -271,7 +305,7 @@ standin() {
   [[ $mode == stored ]] || echo "$archive"
 }
 
-# context_hash: the files apps/Dockerfile's context holds after its ignore file, hashed.
+# context_hash [IGNOREFILE]: the files a Dockerfile's context (the repository) holds after its ignore file, hashed.
 context_hash() {
   (cd "$RIG_ROOT" && git ls-files -z --cached --others --exclude-standard | python3 -c '
 import hashlib, os, re, sys
@@ -285,7 +319,7 @@ def regex(p):
         elif p[i] == "?": out += "[^/]"; i += 1
         else: out += re.escape(p[i]); i += 1
     return re.compile(out + "(?:/.*)?$")
-lines = [l.strip() for l in open("apps/Dockerfile.dockerignore") if l.strip() and not l.startswith("#")]
+lines = [l.strip() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
 rules = [(l.startswith("!"), regex(l.lstrip("!").strip("/"))) for l in lines]
 def ignored(path):
     verdict = False
@@ -298,7 +332,7 @@ for path in sorted(p for p in sys.stdin.read().split("\0") if p):
     h.update(path.encode() + b"\0" + oct(os.stat(path).st_mode).encode() + b"\0")
     h.update(hashlib.sha256(open(path, "rb").read()).digest())
 print(h.hexdigest()[:16])
-')
+' "${1:-apps/Dockerfile.dockerignore}")
 }
 
 # app QUALIFIED TARGET ARGS...: builds one app image from apps/Dockerfile unless its archive is fresh.
@@ -324,6 +358,31 @@ app() {
   (cd "$RIG_ROOT" && bh bud --quiet --format docker --runtime /usr/sbin/runc --network host --pull-never --layers \
     -v "$bundle:/etc/ssl/certs/ca-certificates.crt:ro" -v "$DIR/build-npmrc:/root/.npmrc:ro" \
     -f apps/Dockerfile --ignorefile apps/Dockerfile.dockerignore --target "$target" "${args[@]}" -t "$qref" . >&2)
+  save "$qref" "$archive" "$key"
+  drop_untagged "$previous"
+  log "built $qref in $((SECONDS - start)) s"
+  echo "$archive"
+}
+
+# own QUALIFIED DOCKERFILE ARGS...: builds an app image from a Dockerfile of its own (context: the repository, ignore
+# file next to it, base images from $BASES) unless its archive is fresh. Its ADDs fetch from Maven Central.
+own() {
+  local qref=$1 dockerfile=$2
+  shift 2
+  local archive key args=() arg bases ignore=$dockerfile.dockerignore
+  archive=$DIR/archives/$(slug "$qref").tar
+  for arg in "$@"; do args+=(--build-arg "$arg"); done
+  bases=$(for b in "${BASES[@]}"; do image_id "$b"; done)
+  key=$( (context_hash "$ignore"; echo "$*"; echo "$bases"; sha256sum "$RIG_ROOT/$dockerfile") | sha256sum | cut -c1-16)
+  if fresh "$archive" "$key" "$qref"; then
+    echo "$archive"
+    return 0
+  fi
+  log "buildah bud $dockerfile ${args[*]} -t $qref"
+  local start=$SECONDS previous
+  previous=$(image_id "$qref" || true)
+  (cd "$RIG_ROOT" && bh bud --quiet --format docker --runtime /usr/sbin/runc --network host --pull-never --layers \
+    -f "$dockerfile" --ignorefile "$ignore" "${args[@]}" -t "$qref" . >&2)
   save "$qref" "$archive" "$key"
   drop_untagged "$previous"
   log "built $qref in $((SECONDS - start)) s"
@@ -366,9 +425,7 @@ install() {
         standin "$ref" "$qref" stored
         BASES+=("$qref")
         ;;
-      own)
-        log "not built by the rig: $ref (its own Dockerfile, $rest; CI builds it with buildx)"
-        ;;
+      own) ;;
       runs)
         if reason=$(lookup "${ref%:*}" "${UNAVAILABLE[@]}"); then
           log "not built: $ref ($reason)"
@@ -381,9 +438,9 @@ install() {
   done
   for line in "${lines[@]}"; do
     read -r kind ref qref rest <<<"$line"
-    [[ $kind == app ]] || continue
-    # shellcheck disable=SC2086 # rest is "TARGET ARG=VALUE..." without spaces inside a word
-    archive=$(app "$qref" $rest)
+    [[ $kind == app || $kind == own ]] || continue
+    # shellcheck disable=SC2086 # rest is "TARGET ARG=VALUE..." or "DOCKERFILE ARG=VALUE..." without spaces inside a word
+    archive=$("$kind" "$qref" $rest)
     archives+=("$qref $archive")
   done
   exec {lock}>&-

@@ -4,6 +4,7 @@ import { type DeployedCluster, deployStratus } from './deploy.ts';
 import { lakeSuite } from './lake-suite.ts';
 import { monitoringSuite } from './monitoring-suite.ts';
 import { networkSuite } from './network-suite.ts';
+import { sparkSuite } from './spark-suite.ts';
 import { streamSuite } from './stream-suite.ts';
 import { clusterTarget } from './target.ts';
 import { todoOutageSuite, todoSuite } from './todo-suite.ts';
@@ -41,4 +42,5 @@ describe('Stratus on a real Kubernetes', () => {
   todoOutageSuite(cluster);
   streamSuite(cluster);
   lakeSuite(cluster);
+  sparkSuite(cluster);
 });

@@ -10,7 +10,7 @@ import { rig } from '../support/rig.ts';
 
 /** The config the rig builds for: stand-ins cannot carry the upstream digests, so images go by tag. */
 const config = loadConfig({ env: { ...process.env, STRATUS_IMAGES__PIN_DIGESTS: 'false' } });
-/** The apps the rig builds: those of apps/Dockerfile (lake-spark's own Dockerfile, on apache/spark, is CI's; docs/images.md). */
+/** The apps of apps/Dockerfile, which run as their base image's user renumbered to images.uids. */
 const APPS = appBuilds(config)
   .filter((b) => b.dockerfile === DOCKERFILE)
   .map((b) => b.app);
@@ -118,7 +118,7 @@ afterAll(async () => {
 
 describe('the image rig', () => {
   it('builds every app image and every image the manifests run, except those no registry here has', () => {
-    const wanted = [...APPS.map((app) => imageRef(config, app)), ...manifestBaseImages(config).keys()];
+    const wanted = [...appBuilds(config).map((b) => b.image), ...manifestBaseImages(config).keys()];
     const left = wanted.filter((ref) => UNAVAILABLE.some((repo) => ref.startsWith(`${repo}:`)));
     console.log(`not built, not to be had offline: ${left.join(', ')}`);
     expect(left).toHaveLength(UNAVAILABLE.length);
@@ -293,6 +293,75 @@ describe('DuckDB app images', () => {
       expect(line).toBe(`uid ${uid} loaded 3`);
     });
   }
+});
+
+describe('lake-spark image (on the apache/spark stand-in)', () => {
+  const spark = config.lake.spark.baseImage;
+
+  it('apache/spark runs as spark (185) in /opt/spark/work-dir and its entrypoint passes other commands through', async () => {
+    const image = imageConfig(spark);
+    expect(image.Entrypoint).toEqual(['/opt/entrypoint.sh']);
+    expect(image.WorkingDir).toBe('/opt/spark/work-dir');
+    const id = `stratus-spark-${process.pid}`;
+    buildah('from', '--pull-never', '--name', id, spark);
+    try {
+      expect(resolveUser(buildah('mount', id), image.User).uid).toBe(185);
+    } finally {
+      buildah('rm', id);
+    }
+    const c = start({
+      image: spark,
+      args: ['/bin/bash', '-c', 'echo "user $(id -u) $(id -un) in $PWD"; exec /opt/spark/bin/spark-submit --version'],
+      writable: ['/tmp'],
+    });
+    const version = await c.waitFor('spark-submit --version', () => /version (\d+\.\d+\.\d+)/.exec(c.logs())?.[1], 180);
+    expect(version).toBe(config.versions.spark);
+    expect(c.logs()).toContain('user 185 spark in /opt/spark/work-dir');
+  }, 240_000);
+
+  it("runs a PySpark job that writes and reads an Iceberg table, as its manifest's uid under a read-only root, as the chart's submit.sh does (the entrypoint's driver mode)", async () => {
+    const image = imageRef(config, 'lake-spark');
+    const props = asManifest(image);
+    expect(props.user?.uid).toBe(config.images.uids.spark);
+    expect(props.readOnlyRoot).toBe(true);
+    const job = [
+      'import os',
+      'from pyspark.sql import SparkSession',
+      'spark = SparkSession.builder.getOrCreate()',
+      "spark.sql('CREATE TABLE local.db.t (id bigint, sensor string) USING iceberg PARTITIONED BY (sensor)')",
+      "spark.sql(\"INSERT INTO local.db.t VALUES (1, 'A'), (2, 'B'), (3, 'A')\")",
+      "row = spark.sql('SELECT count(*), sum(id), count(distinct sensor) FROM local.db.t').first()",
+      "files = spark.sql('SELECT count(*) FROM local.db.t.files').first()[0]",
+      "print(f'iceberg rows={row[0]} sum={row[1]} sensors={row[2]} files={files} uid={os.getuid()}', flush=True)",
+    ].join('\n');
+    const conf = {
+      'spark.master': 'local[1]',
+      'spark.driver.host': '127.0.0.1',
+      'spark.driver.memory': '512m',
+      'spark.ui.enabled': 'false',
+      'spark.jars.ivy': '/tmp/.ivy2',
+      'spark.local.dir': '/tmp/spark',
+      'spark.sql.shuffle.partitions': '1',
+      'spark.sql.extensions': 'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
+      'spark.sql.catalog.local': 'org.apache.iceberg.spark.SparkCatalog',
+      'spark.sql.catalog.local.type': 'hadoop',
+      'spark.sql.catalog.local.warehouse': 'file:///tmp/warehouse',
+    };
+    const submit = ['/opt/entrypoint.sh', 'driver', ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`])];
+    const c = start({
+      ...props,
+      command: [
+        '/bin/bash',
+        '-c',
+        `touch /opt/spark/work-dir/x; printf '%s\\n' "$JOB" >/tmp/job.py && exec ${submit.join(' ')} /tmp/job.py`,
+      ],
+      args: [],
+      env: { ...props.env, JOB: job, SPARK_DRIVER_BIND_ADDRESS: '127.0.0.1' },
+    });
+    const line = await c.waitFor('the Iceberg job', () => /iceberg rows=.*/.exec(c.logs())?.[0], 480);
+    expect(line).toBe(`iceberg rows=3 sum=6 sensors=2 files=2 uid=${config.images.uids.spark}`);
+    expect(c.logs()).toMatch(/touch: cannot touch '\/opt\/spark\/work-dir\/x': Read-only file system/);
+  }, 600_000);
 });
 
 describe('apache/kafka stand-in', () => {

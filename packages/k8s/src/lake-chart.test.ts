@@ -47,6 +47,7 @@ describe('lake chart', () => {
     expect(find('ConfigMap', 'spark-conf')?.data?.['submit.sh']).toContain(
       'export AWS_SECRET_ACCESS_KEY="$(cat "$AWS_SECRET_ACCESS_KEY_FILE")"',
     );
+    expect(find('ConfigMap', 'spark-conf')?.data?.['submit.sh']).toContain('exec /opt/entrypoint.sh driver ');
     const props = find('ConfigMap', 'spark-conf')?.data?.['spark.properties'] ?? '';
     expect(props).toContain(
       'spark.kubernetes.executor.secretKeyRef.AWS_SECRET_ACCESS_KEY=lake-s3-credentials:AWS_SECRET_ACCESS_KEY',

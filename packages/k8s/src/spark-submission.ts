@@ -42,11 +42,14 @@ export const SPARK_SCRIPTS = 'local:///opt/stratus/spark';
 
 const SUBMIT = `#!/bin/bash
 # spark-submit in client mode: this pod is the driver, its executors are pods it creates through the API server
-# (ServiceAccount ${'$'}{SERVICE_ACCOUNT}); they are owned by this pod and go when it goes.
+# (ServiceAccount ${'$'}{SERVICE_ACCOUNT}); they are owned by this pod and go when it goes. It goes through the image's
+# entrypoint in its driver mode (client mode, bound to SPARK_DRIVER_BIND_ADDRESS), which gives a runAsUser without a
+# passwd entry one (nss_wrapper): Hadoop's login, which Spark's file systems use, fails on a nameless uid.
 set -euo pipefail
 ${EXPORT_S3_CREDENTIALS}
-exec /opt/spark/bin/spark-submit \\
-  --master k8s://https://kubernetes.default.svc:443 --deploy-mode client \\
+export SPARK_DRIVER_BIND_ADDRESS="${'$'}{POD_IP}"
+exec /opt/entrypoint.sh driver \\
+  --master k8s://https://kubernetes.default.svc:443 \\
   --properties-file ${SPARK_CONF_DIR}/spark.properties \\
   --conf "spark.driver.host=${'$'}{POD_IP}" --conf "spark.kubernetes.driver.pod.name=${'$'}{POD_NAME}" \\
   "$@"
@@ -152,7 +155,6 @@ export class SparkSubmission extends Construct {
       ['spark.executor.memory', jvmMemory(props.executor, 'executor')],
       ['spark.executor.memoryOverheadFactor', '0.3'],
       ['spark.driver.memory', jvmMemory(props.driver, 'driver')],
-      ['spark.driver.bindAddress', '0.0.0.0'],
       ['spark.driver.port', String(SPARK_DRIVER_PORT)],
       ['spark.driver.blockManager.port', String(SPARK_BLOCK_MANAGER_PORT)],
       ['spark.blockManager.port', String(SPARK_BLOCK_MANAGER_PORT)],
