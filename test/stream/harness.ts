@@ -310,7 +310,8 @@ export class ProcessorProcess {
         this.metricsPort = Number(port);
         started();
       }
-      this.output = (this.output + text).slice(-50_000);
+      // Whole, not a tail: tests count what the log says (restores, assignments) from its first line.
+      this.output += text;
       if (logDir) appendFileSync(`${logDir}/${name}-${this.child.pid}.log`, text);
     };
     this.child.stdout?.on('data', keep);
