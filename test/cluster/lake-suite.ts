@@ -6,7 +6,7 @@ import type { SensorEvent } from '../../apps/producer/src/events.ts';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT } from '../../packages/k8s/src/prometheus.ts';
 import { type OracleEvent, oracleAggregates, oracleWindows } from '../lake/batch-oracle.ts';
 import type { TableRead } from '../lake/harness.ts';
-import { duplicateSources, eventRows, expectedEventRows, windowRows } from '../lake/oracle.ts';
+import { duplicateSources, eventRows, expectedEventRows, type ResultWindow, windowRow, windowRows } from '../lake/oracle.ts';
 import { rig } from '../support/rig.ts';
 import { type DeployedCluster, podsOf, waitForWorkloads } from './deploy.ts';
 import { KafkaTools } from './kafka-tools.ts';
@@ -35,30 +35,6 @@ function validEvent(value: string): SensorEvent | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A window of `results` in the lake's column names. */
-function windowRow(value: string) {
-  const w = JSON.parse(value) as {
-    sensor: string;
-    window: number;
-    avg: number;
-    count: number;
-    firstId: number;
-    lastId: number;
-    fromTs: number;
-    toTs: number;
-  };
-  return {
-    sensor: w.sensor,
-    window_seq: w.window,
-    avg: w.avg,
-    count: w.count,
-    first_id: w.firstId,
-    last_id: w.lastId,
-    from_ts: w.fromTs,
-    to_ts: w.toTs,
-  };
 }
 
 const byWindow = (a: { sensor: string | number; window_seq: string | number }, b: typeof a) =>
@@ -158,7 +134,7 @@ export function lakeSuite(cluster: () => DeployedCluster): void {
         const messages = await kafka.readCommitted(stream.topics.events.name, { expected: count });
         events = messages.map(validEvent).filter((e): e is SensorEvent => e !== undefined);
         const windows = (await kafka.readCommitted(stream.topics.results.name, { quietMs: 30_000 }))
-          .map(windowRow)
+          .map((value) => windowRow(JSON.parse(value) as ResultWindow))
           .sort(byWindow);
         console.info(
           `Kafka: ${messages.length} messages in ${stream.topics.events.name} (${events.length} valid), ${windows.length} windows in ${stream.topics.results.name}`,

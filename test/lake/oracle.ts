@@ -7,9 +7,21 @@ export function expectedEventRows(events: readonly SensorEvent[]) {
   return [...events].sort((a, b) => a.id - b.id).map((e) => ({ id: e.id, sensor: e.sensor, value: e.value, ts: e.ts }));
 }
 
-/** The `windows` rows the lake must hold: the stream oracle's windows, in the lake's column names. */
-export function expectedWindowRows(events: readonly SensorEvent[], size: number) {
-  return expectedWindows(events, size).map((w) => ({
+/** A window as `results` carries it (and the stream oracle computes it). */
+export interface ResultWindow {
+  readonly sensor: string;
+  readonly window: number;
+  readonly avg: number;
+  readonly count: number;
+  readonly firstId: number;
+  readonly lastId: number;
+  readonly fromTs: number;
+  readonly toTs: number;
+}
+
+/** A window in the lake's column names. */
+export function windowRow(w: ResultWindow) {
+  return {
     sensor: w.sensor,
     window_seq: w.window,
     avg: w.avg,
@@ -18,7 +30,12 @@ export function expectedWindowRows(events: readonly SensorEvent[], size: number)
     last_id: w.lastId,
     from_ts: w.fromTs,
     to_ts: w.toTs,
-  }));
+  };
+}
+
+/** The `windows` rows the lake must hold: the stream oracle's windows, in the lake's column names. */
+export function expectedWindowRows(events: readonly SensorEvent[], size: number) {
+  return expectedWindows(events, size).map(windowRow);
 }
 
 const pick = <K extends string>(row: Record<string, number | string>, keys: readonly K[]) =>

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { LakeFixture, type LakeRig, lakeRig, metric, waitFor } from '../../../test/lake/harness.ts';
 import { sleep } from '../../../test/stream/harness.ts';
-import { median, quantile, writeSection } from '../../../test/support/bench-report.ts';
+import { median, quantile, runBench, writeSection } from '../../../test/support/bench-report.ts';
 import { EventGenerator } from '../../producer/src/events.ts';
 import { EventProducer } from '../../producer/src/producer.ts';
 import { openLakeConnection } from '../src/lake.ts';
@@ -195,10 +195,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${body}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

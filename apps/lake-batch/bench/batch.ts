@@ -9,7 +9,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@stratus/config';
 import { duckdbCreateTable, eventsTable, windowsTable } from '@stratus/config/lake-tables';
-import { median, writeSection } from '../../../test/support/bench-report.ts';
+import { median, runBench, writeSection } from '../../../test/support/bench-report.ts';
 import { rig } from '../../../test/support/rig.ts';
 import { batchConfig } from '../src/config.ts';
 import { DuckDBLake } from '../src/duckdb-lake.ts';
@@ -123,10 +123,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${body}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { type ProcessorProcess, StreamFixture, sleep } from '../../../test/stream/harness.ts';
 import { type ExpectedWindow, sortWindows } from '../../../test/stream/oracle.ts';
-import { median, quantile, writeSection } from '../../../test/support/bench-report.ts';
+import { median, quantile, runBench, writeSection } from '../../../test/support/bench-report.ts';
 import { rig } from '../../../test/support/rig.ts';
 import { EventGenerator } from '../../producer/src/events.ts';
 import { EventProducer } from '../../producer/src/producer.ts';
@@ -329,10 +329,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${body}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);
