@@ -6,7 +6,8 @@ import type { SensorEvent } from '../../apps/producer/src/events.ts';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT } from '../../packages/k8s/src/prometheus.ts';
 import { type OracleEvent, oracleAggregates, oracleWindows } from '../lake/batch-oracle.ts';
 import type { TableRead } from '../lake/harness.ts';
-import { duplicateSources, eventRows, expectedEventRows, type ResultWindow, windowRow, windowRows } from '../lake/oracle.ts';
+import { duplicateSources, eventRows, expectedEventRows, windowRow, windowRows } from '../lake/oracle.ts';
+import type { ExpectedWindow } from '../stream/oracle.ts';
 import { rig } from '../support/rig.ts';
 import { type DeployedCluster, podsOf, waitForWorkloads } from './deploy.ts';
 import { KafkaTools } from './kafka-tools.ts';
@@ -134,7 +135,7 @@ export function lakeSuite(cluster: () => DeployedCluster): void {
         const messages = await kafka.readCommitted(stream.topics.events.name, { expected: count });
         events = messages.map(validEvent).filter((e): e is SensorEvent => e !== undefined);
         const windows = (await kafka.readCommitted(stream.topics.results.name, { quietMs: 30_000 }))
-          .map((value) => windowRow(JSON.parse(value) as ResultWindow))
+          .map((value) => windowRow(JSON.parse(value) as ExpectedWindow))
           .sort(byWindow);
         console.info(
           `Kafka: ${messages.length} messages in ${stream.topics.events.name} (${events.length} valid), ${windows.length} windows in ${stream.topics.results.name}`,

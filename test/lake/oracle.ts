@@ -1,5 +1,5 @@
 import type { SensorEvent } from '../../apps/producer/src/events.ts';
-import { expectedWindows } from '../stream/oracle.ts';
+import { type ExpectedWindow, expectedWindows } from '../stream/oracle.ts';
 import type { TableRead } from './harness.ts';
 
 /** The `events` rows the lake must hold: each produced valid event once, by id. */
@@ -7,20 +7,8 @@ export function expectedEventRows(events: readonly SensorEvent[]) {
   return [...events].sort((a, b) => a.id - b.id).map((e) => ({ id: e.id, sensor: e.sensor, value: e.value, ts: e.ts }));
 }
 
-/** A window as `results` carries it (and the stream oracle computes it). */
-export interface ResultWindow {
-  readonly sensor: string;
-  readonly window: number;
-  readonly avg: number;
-  readonly count: number;
-  readonly firstId: number;
-  readonly lastId: number;
-  readonly fromTs: number;
-  readonly toTs: number;
-}
-
 /** A window in the lake's column names. */
-export function windowRow(w: ResultWindow) {
+export function windowRow(w: ExpectedWindow) {
   return {
     sensor: w.sensor,
     window_seq: w.window,
