@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `pnpm cluster:up`: the local one-node Kubernetes with the platform on it, as a user deploys it (docs/kubernetes.md):
 # the cluster rig (scripts/rig/cluster.sh, which also builds and loads the images through scripts/rig/images.sh),
-# the namespaces, the two Secrets, then everything: the synthesizer's stream for this environment's STRATUS_*
+# the namespaces, the three Secrets, then everything: the synthesizer's stream for this environment's STRATUS_*
 # overrides (a small cluster's sizes, say), the same code that writes dist/k8s, with the upstream images referenced
 # by tag, since the rig runs stand-ins that cannot have their digests (docs/images.md). Prints INGRESS_URL= and KUBECONFIG= (and the rest of the cluster's env). `pnpm cluster:down` ends it.
 set -euo pipefail
@@ -26,6 +26,12 @@ secret() { # NAMESPACE NAME: a random `password`, created once
 }
 secret todo "$(pnpm --silent exec tsx -e "import('@stratus/config').then((m) => console.log(m.loadConfig().todo.database.secret))")"
 secret monitoring "$(pnpm --silent exec tsx -e "import('@stratus/config').then((m) => console.log(m.loadConfig().monitoring.grafanaSecret))")"
+lake=$(pnpm --silent exec tsx -e "import('@stratus/config').then((m) => { const l = m.loadConfig().lake; console.log(l.namespace, l.storage.secret); })")
+read -r lake_namespace lake_secret <<<"$lake"
+"$KUBECTL" -n "$lake_namespace" get secret "$lake_secret" >/dev/null 2>&1 ||
+  "$KUBECTL" -n "$lake_namespace" create secret generic "$lake_secret" \
+    --from-literal=AWS_ACCESS_KEY_ID="AKIA$(openssl rand -hex 8 | tr a-f A-F)" \
+    --from-literal=AWS_SECRET_ACCESS_KEY="$(openssl rand -base64 30)" >&2
 "$KUBECTL" apply -f "$manifests/all.yaml" >&2
 echo "[cluster-up] applied; watch with: $KUBECTL --kubeconfig $KUBECONFIG get pods -A" >&2
 grep -E '^(INGRESS_URL|KUBECONFIG)=' <<<"$env_lines"

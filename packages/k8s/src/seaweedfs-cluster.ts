@@ -91,6 +91,12 @@ export class SeaweedfsCluster extends Construct {
       path: '/tmp',
       volume: kplus.Volume.fromEmptyDir(owner, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }),
     });
+    // The image declares VOLUME /data, which the runtime would make writable unasked; the stateless pods get a small
+    // emptyDir there, so what they can write is what the chart mounts.
+    const scratchData = (owner: Construct) => ({
+      path: '/data',
+      volume: kplus.Volume.fromEmptyDir(owner, 'ScratchData', 'data', { sizeLimit: Size.mebibytes(16) }),
+    });
 
     const stateful = (role: 'master' | 'volume' | 'filer', port: number, storage: string, args: string[]) => {
       const name = `${props.name}-${role}`;
@@ -200,7 +206,7 @@ export class SeaweedfsCluster extends Construct {
           readiness: probes.readiness,
           liveness: probes.liveness,
           startup: probes.startup,
-          volumeMounts: [tmp(this), secretVolumeMount(this, 'Credentials', props.credentialsSecret)],
+          volumeMounts: [tmp(this), scratchData(this), secretVolumeMount(this, 'Credentials', props.credentialsSecret)],
         }),
       ],
     });
@@ -236,7 +242,10 @@ export class SeaweedfsCluster extends Construct {
           resources: props.resources,
           command: ['/bin/sh', '-c', script],
           envVariables: { HOME: kplus.EnvValue.fromValue('/tmp') },
-          volumeMounts: [{ path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'JobTmp', 'tmp') }],
+          volumeMounts: [
+            { path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'JobTmp', 'tmp') },
+            scratchData(new Construct(this, 'Job')),
+          ],
         }),
       ],
     });
