@@ -162,8 +162,7 @@ export function sparkSuite(cluster: () => DeployedCluster): void {
       25 * 60_000,
     );
 
-    // Quarantined: failed in the full run of 2026-12-01 21:10 (see the closing note); fix and re-enable.
-    it.skip(
+    it(
       'runs the lake-maintenance CronJob on demand: every table it names is maintained or said to be missing',
       async () => {
         const c = cluster();

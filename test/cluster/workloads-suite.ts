@@ -208,9 +208,7 @@ export function workloadSuite(cluster: () => DeployedCluster): void {
       }
     });
 
-    // Quarantined: in the run of 2026-12-01 22:00 the s3 gateway's /data (a VOLUME of the seaweedfs image, which
-    // containerd makes writable) was writable though the chart mounts nothing there; see the closing note.
-    it.skip('runs every container as the uid its manifest sets, a user its image has; read-only root, writable only where the chart mounts a volume', async () => {
+    it('runs every container as the uid its manifest sets, a user its image has; read-only root, writable only where the chart mounts a volume', async () => {
       const c = cluster();
       const pods = await runningPods(c);
       expect(pods.length).toBeGreaterThan(8);

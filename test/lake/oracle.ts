@@ -2,9 +2,21 @@ import type { SensorEvent } from '../../apps/producer/src/events.ts';
 import { type ExpectedWindow, expectedWindows } from '../stream/oracle.ts';
 import type { TableRead } from './harness.ts';
 
-/** The `events` rows the lake must hold: each produced valid event once, by id. */
+type EventRow = Record<'id' | 'sensor' | 'value' | 'ts', number | string>;
+
+/**
+ * Events by id, then sensor and time: ids are unique within one producer run only (a restarted producer pod counts
+ * from 1 again), so the id alone does not order them.
+ */
+const byEvent = (a: EventRow, b: EventRow) =>
+  Number(a.id) - Number(b.id) ||
+  String(a.sensor).localeCompare(String(b.sensor)) ||
+  Number(a.ts) - Number(b.ts) ||
+  Number(a.value) - Number(b.value);
+
+/** The `events` rows the lake must hold: each produced valid event once. */
 export function expectedEventRows(events: readonly SensorEvent[]) {
-  return [...events].sort((a, b) => a.id - b.id).map((e) => ({ id: e.id, sensor: e.sensor, value: e.value, ts: e.ts }));
+  return events.map((e) => ({ id: e.id, sensor: e.sensor, value: e.value, ts: e.ts })).sort(byEvent);
 }
 
 /** A window in the lake's column names. */
@@ -29,9 +41,9 @@ export function expectedWindowRows(events: readonly SensorEvent[], size: number)
 const pick = <K extends string>(row: Record<string, number | string>, keys: readonly K[]) =>
   Object.fromEntries(keys.map((k) => [k, row[k]])) as Record<K, number | string>;
 
-/** The lake's `events` rows in the oracle's shape, sorted by id (duplicates stay, to be seen). */
+/** The lake's `events` rows in the oracle's shape and order (duplicates stay, to be seen). */
 export function eventRows(table: TableRead) {
-  return table.rows.map((r) => pick(r, ['id', 'sensor', 'value', 'ts'] as const)).sort((a, b) => Number(a.id) - Number(b.id));
+  return table.rows.map((r) => pick(r, ['id', 'sensor', 'value', 'ts'] as const)).sort(byEvent);
 }
 
 /** The lake's `windows` rows in the oracle's shape, sorted by sensor and window number. */

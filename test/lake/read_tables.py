@@ -31,12 +31,14 @@ def catalog() -> RestCatalog:
 
 
 def plain(table: pa.Table) -> list[dict]:
-    """Timestamps as epoch milliseconds, everything else as Python values."""
+    """Timestamps as epoch milliseconds, decimals as their exact strings, everything else as Python values."""
     columns = {}
     for name in table.column_names:
         col = table.column(name)
         if pa.types.is_timestamp(col.type):
             col = pc.divide(pc.cast(pc.cast(col, pa.timestamp("us", tz="UTC")), pa.int64()), 1000)
+        elif pa.types.is_decimal(col.type):
+            col = pc.cast(col, pa.string())
         columns[name] = col
     return pa.table(columns).to_pylist()
 
