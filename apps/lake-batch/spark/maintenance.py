@@ -36,7 +36,7 @@ def main() -> int:
         if table not in existing:
             print(json.dumps({"table": table, "skipped": "does not exist"}))
             continue
-        name = f"{args.namespace}.{table}"
+        name = f"{args.catalog}.{args.namespace}.{table}"
         target = args.target_file_size_mib * 1024 * 1024
         rewritten = spark.sql(
             f"CALL {system}.rewrite_data_files(table => '{name}', "
