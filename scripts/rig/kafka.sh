@@ -156,7 +156,7 @@ start() {
     log "formatting the $shape Kafka $KAFKA_VERSION ($count broker(s), cluster id $cid)"
     for ((i = 1; i <= count; i++)); do
       java_run -Dlog4j2.configurationFile="$FILES/tools-log4j2.properties" \
-        kafka.tools.StorageTool format -t "$cid" -c "$dir/server-$i.properties" >"$dir/format-$i.log" 2>&1 &
+        kafka.tools.StorageTool format --cluster-id="$cid" -c "$dir/server-$i.properties" >"$dir/format-$i.log" 2>&1 &
     done
     for ((i = 1; i <= count; i++)); do
       wait -n || { cat "$dir"/format-*.log >&2; die "formatting the $shape Kafka failed"; }

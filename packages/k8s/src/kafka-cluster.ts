@@ -63,7 +63,7 @@ config=/var/run/kafka/server.properties
   echo "node.id=\${ordinal}"
   echo "advertised.listeners=PLAINTEXT://\${HOSTNAME}.\${KAFKA_HEADLESS_DOMAIN}:\${KAFKA_PORT}"
 } >"$config"
-/opt/kafka/bin/kafka-storage.sh format --cluster-id "$KAFKA_CLUSTER_ID" --config "$config" --ignore-formatted
+/opt/kafka/bin/kafka-storage.sh format --cluster-id="$KAFKA_CLUSTER_ID" --config "$config" --ignore-formatted
 exec /opt/kafka/bin/kafka-server-start.sh "$config"
 `;
 

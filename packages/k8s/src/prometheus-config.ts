@@ -69,7 +69,8 @@ export function prometheusConfig(rulesFile: string, namespaces: readonly string[
 /** The alert rules: API error ratio, consumer lag, restart storms, dead letters. */
 export function alertRules(config: StratusConfig) {
   const { alerts } = config.monitoring;
-  const todo = `namespace="${config.todo.namespace}"`;
+  // The API's requests, not the kubelet's probes or Prometheus's scrapes: a starting pod's /readyz answers 503 by design.
+  const api = `namespace="${config.todo.namespace}",route!~"/healthz|/readyz|/metrics"`;
   return {
     groups: [
       {
@@ -77,7 +78,7 @@ export function alertRules(config: StratusConfig) {
         rules: [
           {
             alert: 'TodoApiErrorRatioHigh',
-            expr: `sum(rate(http_request_duration_seconds_count{${todo},status=~"5.."}[5m])) / sum(rate(http_request_duration_seconds_count{${todo}}[5m])) > ${alerts.apiErrorRatio}`,
+            expr: `sum(rate(http_request_duration_seconds_count{${api},status=~"5.."}[5m])) / sum(rate(http_request_duration_seconds_count{${api}}[5m])) > ${alerts.apiErrorRatio}`,
             for: '10m',
             labels: { severity: 'warning' },
             annotations: {
