@@ -20,18 +20,19 @@ docs = open(sys.argv[1]).read().split('\n---\n')
 open(sys.argv[2], 'w').write('\n---\n'.join(d for d in docs if '\nkind: Namespace\n' in '\n' + d + '\n'))
 PY
 "$KUBECTL" apply -f "$manifests/00-namespaces.yaml" >&2
-secret() { # NAMESPACE NAME: a random `password`, created once
-  "$KUBECTL" -n "$1" get secret "$2" >/dev/null 2>&1 ||
-    "$KUBECTL" -n "$1" create secret generic "$2" --from-literal=password="$(openssl rand -base64 24)" >&2
+secret() { # NAMESPACE NAME KEY=VALUE...: created once, with those literals
+  local namespace=$1 name=$2
+  shift 2
+  "$KUBECTL" -n "$namespace" get secret "$name" >/dev/null 2>&1 ||
+    "$KUBECTL" -n "$namespace" create secret generic "$name" "${@/#/--from-literal=}" >&2
 }
-secret todo "$(pnpm --silent exec tsx -e "import('@stratus/config').then((m) => console.log(m.loadConfig().todo.database.secret))")"
-secret monitoring "$(pnpm --silent exec tsx -e "import('@stratus/config').then((m) => console.log(m.loadConfig().monitoring.grafanaSecret))")"
-lake=$(pnpm --silent exec tsx -e "import('@stratus/config').then((m) => { const l = m.loadConfig().lake; console.log(l.namespace, l.storage.secret); })")
-read -r lake_namespace lake_secret <<<"$lake"
-"$KUBECTL" -n "$lake_namespace" get secret "$lake_secret" >/dev/null 2>&1 ||
-  "$KUBECTL" -n "$lake_namespace" create secret generic "$lake_secret" \
-    --from-literal=AWS_ACCESS_KEY_ID="AKIA$(openssl rand -hex 8 | tr a-f A-F)" \
-    --from-literal=AWS_SECRET_ACCESS_KEY="$(openssl rand -base64 30)" >&2
+read -r todo_ns db_secret monitoring_ns grafana_secret lake_ns lake_secret < <(pnpm --silent exec tsx -e "import('@stratus/config').then((m) => {
+  const c = m.loadConfig();
+  console.log(c.todo.namespace, c.todo.database.secret, c.monitoring.namespace, c.monitoring.grafanaSecret, c.lake.namespace, c.lake.storage.secret);
+})")
+secret "$todo_ns" "$db_secret" password="$(openssl rand -base64 24)"
+secret "$monitoring_ns" "$grafana_secret" password="$(openssl rand -base64 24)"
+secret "$lake_ns" "$lake_secret" AWS_ACCESS_KEY_ID="AKIA$(openssl rand -hex 8 | tr a-f A-F)" AWS_SECRET_ACCESS_KEY="$(openssl rand -base64 30)"
 "$KUBECTL" apply -f "$manifests/all.yaml" >&2
 echo "[cluster-up] applied; watch with: $KUBECTL --kubeconfig $KUBECONFIG get pods -A" >&2
 grep -E '^(INGRESS_URL|KUBECONFIG)=' <<<"$env_lines"

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type StratusConfig } from '@stratus/config';
-import { parseAllDocuments } from 'yaml';
 import { synthKubernetes } from '../../packages/k8s/src/synth.ts';
 import type { Kubectl } from './kubectl.ts';
 import { type Event, isReady, type List, type Pod, selector, type Workload } from './objects.ts';
@@ -53,78 +52,37 @@ export const namespacesOf = (config: StratusConfig): string[] => [
 
 /**
  * Deploy as docs/kubernetes.md says: the namespaces, the three Secrets (each created once; the database keeps the
- * password it was initialised with, SeaweedFS the keys it was started with), then everything but the workloads of
- * {@link LEFT_OUT_WORKLOADS}. Returns what `kubectl apply` wrote to stderr (warnings).
+ * password it was initialised with, SeaweedFS the keys it was started with), then
+ * everything. Returns what `kubectl apply` wrote to stderr (warnings).
  */
 export async function applyAsDocumented(kubectl: Kubectl, dir: string, config: StratusConfig): Promise<string> {
   const namespaces = await kubectl.run(['apply', '-f', join(dir, '00-namespaces.yaml')]);
   if (namespaces.code !== 0) throw new DeployError(`applying the namespaces failed: ${namespaces.stderr}`);
+  const password = () => ({ password: randomBytes(24).toString('base64') });
   const secrets = [
-    { namespace: config.todo.namespace, name: config.todo.database.secret },
-    { namespace: config.monitoring.namespace, name: config.monitoring.grafanaSecret },
+    { namespace: config.todo.namespace, name: config.todo.database.secret, literals: password },
+    { namespace: config.monitoring.namespace, name: config.monitoring.grafanaSecret, literals: password },
+    {
+      namespace: config.lake.namespace,
+      name: config.lake.storage.secret,
+      literals: () => ({
+        AWS_ACCESS_KEY_ID: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+        AWS_SECRET_ACCESS_KEY: randomBytes(30).toString('base64'),
+      }),
+    },
   ];
-  for (const { namespace, name } of secrets) {
+  for (const { namespace, name, literals } of secrets) {
     if ((await kubectl.run(['-n', namespace, 'get', 'secret', name])).code === 0) continue;
-    const password = randomBytes(24).toString('base64');
-    await kubectl.ok(['-n', namespace, 'create', 'secret', 'generic', name, `--from-literal=password=${password}`]);
+    const values = Object.entries(literals()).map(([k, v]) => `--from-literal=${k}=${v}`);
+    await kubectl.ok(['-n', namespace, 'create', 'secret', 'generic', name, ...values]);
   }
-  const lake = { namespace: config.lake.namespace, name: config.lake.storage.secret };
-  if ((await kubectl.run(['-n', lake.namespace, 'get', 'secret', lake.name])).code !== 0) {
-    const key = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
-    await kubectl.ok([
-      ...['-n', lake.namespace, 'create', 'secret', 'generic', lake.name],
-      `--from-literal=AWS_ACCESS_KEY_ID=${key}`,
-      `--from-literal=AWS_SECRET_ACCESS_KEY=${randomBytes(30).toString('base64')}`,
-    ]);
-  }
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-  for (const [file, reason] of Object.entries(LEFT_OUT_FILES))
-    if (files.includes(file)) console.warn(`left out ${file}: ${reason}`);
-  const kept = mkdtempSync(join(tmpdir(), 'stratus-k8s-applied-'));
-  const applied = files
-    .filter((f) => !(f in LEFT_OUT_FILES))
-    .flatMap((f) => {
-      const docs = parseAllDocuments(readFileSync(join(dir, f), 'utf8'));
-      const left = docs.filter((d) => isLeftOut(d.toJSON() as ManifestObject));
-      if (left.length === 0) return ['-f', join(dir, f)];
-      for (const d of left) {
-        const o = d.toJSON() as ManifestObject;
-        console.warn(`left out ${f} ${o.kind}/${o.metadata?.name}: ${LEFT_OUT_WORKLOADS[o.metadata?.name ?? '']}`);
-      }
-      writeFileSync(
-        join(kept, f),
-        docs
-          .filter((d) => !left.includes(d))
-          .map(String)
-          .join('---\n'),
-      );
-      return ['-f', join(kept, f)];
-    });
+  const applied = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => ['-f', join(dir, f)]);
   const all = await kubectl.run(['apply', ...applied], { timeoutMs: 300_000 });
   if (all.code !== 0) throw new DeployError(`kubectl apply ${applied.join(' ')} failed: ${all.stderr}`);
   return `${namespaces.stderr}${all.stderr}`;
 }
-
-/** Manifest files the suite does not apply, with the reason it prints (none now: every chart has its images). */
-export const LEFT_OUT_FILES: Readonly<Record<string, string>> = {};
-
-/**
- * Workloads the suite does not apply, by name, with the reason it prints: the image rig cannot build their image
- * (scripts/rig/images.sh, docs/images.md), so their pods could only wait on a pull. Everything else of their chart is
- * applied (the NetworkPolicies, RBAC and ConfigMaps they would use). None now: the rig builds every image the
- * charts' Jobs and CronJobs run.
- */
-export const LEFT_OUT_WORKLOADS: Readonly<Record<string, string>> = {};
-
-interface ManifestObject {
-  readonly kind?: string;
-  readonly metadata?: { readonly name?: string };
-}
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
-
-/** Whether a manifest object is one of {@link LEFT_OUT_WORKLOADS}. */
-export const isLeftOut = (o: ManifestObject | null): boolean =>
-  o !== null && WORKLOAD_KINDS.has(o.kind ?? '') && (o.metadata?.name ?? '') in LEFT_OUT_WORKLOADS;
 
 /**
  * Workloads whose images are not obtainable from the package registries (see docs/kubernetes.md, "How it is
@@ -229,7 +187,7 @@ export async function diagnose(kubectl: Kubectl, state: WorkloadState): Promise<
   return parts.join('\n');
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Waits until every Deployment, StatefulSet and DaemonSet of the namespaces is Ready and every Job has succeeded; the

@@ -6,13 +6,14 @@ import type { SensorEvent } from '../../apps/producer/src/events.ts';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT } from '../../packages/k8s/src/prometheus.ts';
 import { type OracleEvent, oracleAggregates, oracleWindows } from '../lake/batch-oracle.ts';
 import type { TableRead } from '../lake/harness.ts';
-import { duplicateSources, eventRows, expectedEventRows, windowRow, windowRows } from '../lake/oracle.ts';
+import { byWindow, duplicateSources, eventRows, expectedEventRows, windowRow, windowRows } from '../lake/oracle.ts';
 import type { ExpectedWindow } from '../stream/oracle.ts';
 import { rig } from '../support/rig.ts';
-import { type DeployedCluster, podsOf, waitForWorkloads } from './deploy.ts';
+import { type DeployedCluster, podsOf, sleep, waitForWorkloads } from './deploy.ts';
 import { KafkaTools } from './kafka-tools.ts';
 import type { PortForward } from './kubectl.ts';
 import { isReady, type List, type Pod } from './objects.ts';
+import { drained, scaleProducer } from './stream-suite.ts';
 
 const READ_TABLES = fileURLToPath(new URL('../lake/read_tables.py', import.meta.url));
 const ARCHIVER = 'archiver';
@@ -20,7 +21,6 @@ const GATEWAY = 'seaweedfs';
 const FILER = 'seaweedfs-filer';
 const SEAWEEDFS = ['seaweedfs-master', 'seaweedfs-volume', FILER, GATEWAY];
 const DAY_MS = 86_400_000;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A message of `events` the archiver must keep: what the producer writes (the processor dead-letters the rest). */
 function validEvent(value: string): SensorEvent | undefined {
@@ -37,9 +37,6 @@ function validEvent(value: string): SensorEvent | undefined {
     return undefined;
   }
 }
-
-const byWindow = (a: { sensor: string | number; window_seq: string | number }, b: typeof a) =>
-  a.sensor === b.sensor ? Number(a.window_seq) - Number(b.window_seq) : String(a.sensor) < String(b.sensor) ? -1 : 1;
 
 const isoDay = (ms: number) => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 
@@ -114,21 +111,11 @@ export function lakeSuite(cluster: () => DeployedCluster): void {
         const c = cluster();
         const { stream, lake } = c.config;
         const kafka = new KafkaTools(c.kubectl, c.config);
-        const scale = (n: number) => c.kubectl.ok(['-n', stream.namespace, 'scale', 'deployment/producer', `--replicas=${n}`]);
-        await scale(1);
-        await waitForWorkloads(c.kubectl, [stream.namespace], 300_000);
+        await scaleProducer(c, 1);
         await sleep(20_000);
         // Stopped until the batch check has compared its aggregates, so that both checks see the same events.
-        await scale(0);
-        await expect
-          .poll(async () => (await podsOf(c.kubectl, stream.namespace, 'producer')).length, { timeout: 120_000, interval: 1_000 })
-          .toBe(0);
-        await expect
-          .poll(() => kafka.lag(stream.consumerGroup, stream.topics.events.name).catch((e: Error) => e.message), {
-            timeout: 300_000,
-            interval: 3_000,
-          })
-          .toBe(0);
+        await scaleProducer(c, 0);
+        await drained(c, kafka, 300_000);
 
         const offsets = await kafka.offsets(stream.topics.events.name);
         const count = offsets.reduce((s, o) => s + o.end - o.start, 0);
@@ -191,10 +178,13 @@ export function lakeSuite(cluster: () => DeployedCluster): void {
         const status = async () =>
           (await c.kubectl.json<{ status: { succeeded?: number; failed?: number } }>(['-n', ns, 'get', 'job', name])).status;
         await expect
-          .poll(async () => ((await status()).succeeded ?? 0) + ((await status()).failed ?? 0), {
-            timeout: 900_000,
-            interval: 5_000,
-          })
+          .poll(
+            async () => {
+              const { succeeded = 0, failed = 0 } = await status();
+              return succeeded + failed;
+            },
+            { timeout: 900_000, interval: 5_000 },
+          )
           .toBeGreaterThan(0);
         const logs = await c.kubectl.run(['-n', ns, 'logs', `job/${name}`, '--tail=40']);
         console.info(
@@ -261,7 +251,7 @@ export function lakeSuite(cluster: () => DeployedCluster): void {
           .sort(byWindow);
         expect(reconciled).toEqual(inLake);
         await c.kubectl.run(['-n', ns, 'delete', 'job', name, '--wait=false']);
-        await c.kubectl.ok(['-n', stream.namespace, 'scale', 'deployment/producer', '--replicas=1']);
+        await scaleProducer(c, 1);
       },
       25 * 60_000,
     );

@@ -2,12 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { DeployedCluster } from './deploy.ts';
+import { type DeployedCluster, sleep } from './deploy.ts';
 import type { List, Pod } from './objects.ts';
 
 /** The Spark CronJob of the lake chart (the batch job's Spark engine is the same submission with other arguments). */
 const CRONJOB = 'lake-maintenance';
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface JobManifest {
   metadata: { name: string };
@@ -54,8 +53,6 @@ interface SparkRun {
   readonly succeeded: boolean;
   /** The driver's whole log. */
   readonly logs: string;
-  /** Its last 200 lines, for messages. */
-  readonly tail: string;
   readonly seconds: number;
   /** Every executor pod seen while the job ran: its uid, and whether it got to Running. */
   readonly executors: ReadonlyMap<string, { readonly uid?: number; readonly running: boolean }>;
@@ -109,13 +106,14 @@ async function runOnce(
     if (leftover.length === 0) break;
     await sleep(2_000);
   }
-  const logs = out.stdout + out.stderr;
-  const tail = logs.split('\n').slice(-200).join('\n');
-  return { succeeded: status.succeeded === 1, logs, tail, seconds, executors, leftover };
+  return { succeeded: status.succeeded === 1, logs: out.stdout + out.stderr, seconds, executors, leftover };
 }
 
+/** The last 200 lines of a log, for messages. */
+const lastLines = (logs: string) => logs.split('\n').slice(-200).join('\n');
+
 function expectExecutors(c: DeployedCluster, run: SparkRun): void {
-  expect(run.executors.size, run.tail).toBeGreaterThanOrEqual(c.config.lake.spark.executors);
+  expect(run.executors.size, lastLines(run.logs)).toBeGreaterThanOrEqual(c.config.lake.spark.executors);
   for (const [pod, e] of run.executors) {
     expect(e.uid, pod).toBe(c.config.images.uids.spark);
     expect(e.running, `${pod} never ran`).toBe(true);
@@ -158,7 +156,7 @@ export function sparkSuite(cluster: () => DeployedCluster): void {
           ];
         });
         console.info(`Spark probe job: ${run.seconds.toFixed(0)} s, executors ${[...run.executors.keys()].join(', ')}`);
-        expect(run.succeeded, run.tail).toBe(true);
+        expect(run.succeeded, lastLines(run.logs)).toBe(true);
         expect(run.logs).toContain(`spark-suite total=${100000 * 100001} executor-hosts=`);
         const hosts = Number(/executor-hosts=(\d+)/.exec(run.logs)?.[1]);
         expect(hosts).toBeGreaterThanOrEqual(1);
@@ -175,12 +173,12 @@ export function sparkSuite(cluster: () => DeployedCluster): void {
         const run = await runOnce(c, 'suite', () => {});
         const report = run.logs.split('\n').filter((l) => l.startsWith('{"table"'));
         console.info(`lake-maintenance on demand: ${run.seconds.toFixed(0)} s\n${report.join('\n')}`);
-        expect(run.succeeded, run.tail).toBe(true);
+        expect(run.succeeded, lastLines(run.logs)).toBe(true);
         const lines = report.map((l) => JSON.parse(l) as { table: string; skipped?: string; rewrittenDataFiles?: number });
         const { tables } = c.config.lake;
         for (const table of [tables.events, tables.windows, tables.positions]) {
           const line = lines.find((l) => l.table === table);
-          expect(line, `${table} in ${run.tail}`).toBeDefined();
+          expect(line, `${table} in ${lastLines(run.logs)}`).toBeDefined();
           expect(line?.skipped, `${table} exists once the archiver has committed`).toBeUndefined();
           expect(line?.rewrittenDataFiles).toBeGreaterThanOrEqual(0);
         }

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { type ExpectedWindow, expectedWindows, type OracleEvent, sortWindows } from '../stream/oracle.ts';
-import { type DeployedCluster, podsOf, waitForWorkloads } from './deploy.ts';
+import { type DeployedCluster, podsOf, sleep, waitForWorkloads } from './deploy.ts';
 import { KafkaTools } from './kafka-tools.ts';
 import { isReady, type Pod } from './objects.ts';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const PRODUCER = 'producer';
 const PROCESSOR = 'processor';
 
 /** The producer Deployment scaled, and waited for: at 0 its pod has flushed and exited, at 1 it is Ready. */
-async function scaleProducer(c: DeployedCluster, replicas: 0 | 1): Promise<void> {
+export async function scaleProducer(c: DeployedCluster, replicas: 0 | 1): Promise<void> {
   const ns = c.config.stream.namespace;
   await c.kubectl.ok(['-n', ns, 'scale', `deployment/${PRODUCER}`, `--replicas=${replicas}`]);
   if (replicas === 1) {
@@ -20,7 +19,7 @@ async function scaleProducer(c: DeployedCluster, replicas: 0 | 1): Promise<void>
 }
 
 /** Polls the processor group's lag on `events` until it is 0. */
-async function drained(c: DeployedCluster, kafka: KafkaTools, timeoutMs: number): Promise<void> {
+export async function drained(c: DeployedCluster, kafka: KafkaTools, timeoutMs: number): Promise<void> {
   const { stream } = c.config;
   await expect
     .poll(() => kafka.lag(stream.consumerGroup, stream.topics.events.name).catch((e: Error) => e.message), {

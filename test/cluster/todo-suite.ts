@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
-import { type DeployedCluster, waitForWorkloads } from './deploy.ts';
+import { type DeployedCluster, sleep, waitForWorkloads } from './deploy.ts';
 
 interface WireTodo {
   readonly id: number;
@@ -10,8 +10,6 @@ interface WireTodo {
   readonly order: number;
   readonly url: string;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** One HTTP call through the Ingress: its status, or `network` when no answer came. */
 async function call(url: string, method = 'GET', body?: unknown): Promise<{ status: number | 'network'; json?: unknown }> {

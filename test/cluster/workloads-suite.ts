@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { total, workloadRequests } from '../../packages/k8s/src/capacity.ts';
 import { cpuMillis } from '../../packages/k8s/src/quantity.ts';
-import { type DeployedCluster, isLeftOut, LEFT_OUT_FILES, namespacesOf, UNOBTAINABLE_OFFLINE } from './deploy.ts';
+import { type DeployedCluster, namespacesOf, UNOBTAINABLE_OFFLINE } from './deploy.ts';
 import { KafkaTools } from './kafka-tools.ts';
 import { type Container, type Event, isReady, type List, type Pod } from './objects.ts';
 
@@ -14,9 +14,9 @@ const dist = fileURLToPath(new URL('../../dist/k8s', import.meta.url));
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const readObjects = (dir: string, leftOut: Readonly<Record<string, string>> = {}): Json[] =>
+const readObjects = (dir: string): Json[] =>
   readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') && !(f in leftOut))
+    .filter((f) => f.endsWith('.yaml'))
     .sort()
     .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJSON() as Json))
     .filter((o) => o !== null);
@@ -174,12 +174,7 @@ export function workloadSuite(cluster: () => DeployedCluster): void {
         .filter((p) => !ours.has(p.metadata.namespace ?? '') && !['Succeeded', 'Failed'].includes(p.status.phase ?? ''))
         .reduce((s, p) => s + p.spec.containers.reduce((c, x) => c + cpuMillis(x.resources?.requests?.cpu ?? '0'), 0), 0);
       const peak = total(
-        workloadRequests(
-          readObjects(dir, LEFT_OUT_FILES).filter((o) => !isLeftOut(o as Parameters<typeof isLeftOut>[0])) as Parameters<
-            typeof workloadRequests
-          >[0],
-          nodes.items.length,
-        ),
+        workloadRequests(readObjects(dir) as Parameters<typeof workloadRequests>[0], nodes.items.length),
       ).cpuMillis;
       console.info(`CPU requests: ${peak}m at peak + ${others}m of other pods, ${allocatable}m allocatable`);
       expect(peak + others).toBeLessThanOrEqual(allocatable);

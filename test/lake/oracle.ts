@@ -46,14 +46,14 @@ export function eventRows(table: TableRead) {
   return table.rows.map((r) => pick(r, ['id', 'sensor', 'value', 'ts'] as const)).sort(byEvent);
 }
 
+/** Windows by sensor, then window number. */
+export const byWindow = (a: { sensor: string | number; window_seq: string | number }, b: typeof a) =>
+  a.sensor === b.sensor ? Number(a.window_seq) - Number(b.window_seq) : String(a.sensor) < String(b.sensor) ? -1 : 1;
+
 /** The lake's `windows` rows in the oracle's shape, sorted by sensor and window number. */
 export function windowRows(table: TableRead) {
   const keys = ['sensor', 'window_seq', 'avg', 'count', 'first_id', 'last_id', 'from_ts', 'to_ts'] as const;
-  return table.rows
-    .map((r) => pick(r, keys))
-    .sort((a, b) =>
-      a.sensor === b.sensor ? Number(a.window_seq) - Number(b.window_seq) : String(a.sensor) < String(b.sensor) ? -1 : 1,
-    );
+  return table.rows.map((r) => pick(r, keys)).sort(byWindow);
 }
 
 /** Source positions that occur more than once: any is a duplicate the archiver let through. */
